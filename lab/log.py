@@ -1,0 +1,34 @@
+"""Logging setup and `step`: one line when a phase starts and one with its duration."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+log = logging.getLogger("lab")
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Send slicelab's log to stderr; debug level echoes every command."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("lab").setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+@contextmanager
+def step(title: str) -> Iterator[None]:
+    """Log '‣ title…' on entry and '  done in N s' (or 'failed after N s') on exit."""
+    log.info("‣ %s…", title)
+    started = time.monotonic()
+    try:
+        yield
+    except BaseException:
+        log.info("  %s failed after %.1f s", title, time.monotonic() - started)
+        raise
+    log.info("  %s: done in %.1f s", title, time.monotonic() - started)
