@@ -2,7 +2,9 @@
 
 from invoke import Collection
 
-from lab.tasks import lab_tasks
+from lab.tasks import dev_tasks, lab_tasks
 
 namespace = Collection()
 namespace.add_collection(Collection.from_module(lab_tasks, name="lab"))
+namespace.add_task(dev_tasks.test)
+namespace.add_task(dev_tasks.lint)

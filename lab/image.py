@@ -99,7 +99,7 @@ def ensure_lab_image(client: docker.DockerClient, base: str) -> str:
             raise LabError(f"building the lab image failed: {error.msg}",
                            hint="the build log's last lines:\n" + tail[-3000:]) from error
         for line in output:
-            text = str(line.get("stream", "")).rstrip()
+            text = str(line.get("stream", "") if isinstance(line, dict) else line).rstrip()
             if text:
                 log.debug("  %s", text)
     return tag

@@ -48,7 +48,7 @@ class Lab:
 def up(host_flag: str | None, policy: str, memory: int, swap: int) -> Lab:
     """Start a lab and return it; on any failure or Ctrl-C everything started is removed."""
     profile = get_profile(policy)
-    existing = attach(required=False)
+    existing = find_running()
     if existing is not None:
         log.info("A lab is already up (%s on %s); `inv lab.down` stops it", existing.record.machine,
                  existing.record.host)  # fmt: skip
@@ -88,8 +88,16 @@ def up(host_flag: str | None, policy: str, memory: int, swap: int) -> Lab:
         raise
 
 
-def attach(required: bool = True) -> Lab | None:
-    """Return the running lab from its record; with required, raise when there is none."""
+def attach() -> Lab:
+    """Return the running lab from its record; raise LabError when there is none."""
+    lab = find_running()
+    if lab is None:
+        raise LabError("no lab is running", hint="start one with `inv lab.up`")
+    return lab
+
+
+def find_running() -> Lab | None:
+    """Return the running lab from its record, or None."""
     record = read_record()
     if record is not None and record.state == "up":
         host = _host_for(record)
@@ -98,8 +106,6 @@ def attach(required: bool = True) -> Lab | None:
             with contextlib.suppress(docker.errors.DockerException, OSError):
                 if find_container(client, record.machine) is not None:
                     return Lab(record, host, client)
-    if required:
-        raise LabError("no lab is running", hint="start one with `inv lab.up`")
     return None
 
 

@@ -64,7 +64,7 @@ class Machine:
         status, (stdout, stderr) = self.container.exec_run(
             list(argv), user=LAB_USER if user else "root", environment=env, demux=True,
         )  # fmt: skip
-        result = ExecResult(list(argv), int(status or 0), _text(stdout), _text(stderr))
+        result = ExecResult(list(argv), int(status or 0), _text(stdout), _text(stderr))  # type: ignore[arg-type]
         if check and result.status != 0:
             raise CommandFailed(result.argv, result.status, result.stderr or result.stdout)
         return result
@@ -102,7 +102,8 @@ class Machine:
                     if state in ("initializing", "starting", ""):
                         raise NotYet(f"systemd is {state or 'not answering'}")
         except NotYet as error:
-            raise self.boot_error(f"systemd did not finish booting within {seconds:.0f} s ({error})") from error
+            message = f"systemd did not finish booting within {seconds:.0f} s ({error})"
+            raise self.boot_error(message) from error
         if state not in ("running", "degraded"):
             raise self.boot_error(f"systemd in the lab machine is {state!r}")
         failed = self.failed_units()

@@ -88,9 +88,11 @@ def get_profile(name: str) -> PolicyProfile:
 def expected_watched(profile: PolicyProfile, user_slices: list[str]) -> dict[str, float]:
     """Return the cgroups oomd should watch, with their limit in percent.
 
-    user_slices are the user manager's active slice units (e.g. app.slice); its root slice
-    `-.slice` is the user manager's own cgroup. systemd 257 applies a user manager's `slice.d/`
-    drop-in to that root slice too, so under fedora-42 `user@1000.service` itself is watched.
+    user_slices are the user manager's active slice units (e.g. app.slice, and user.slice where
+    podman keeps its pause process). The user manager's root slice `-.slice` is left out: on
+    systemd 257.13 (Debian trixie) with only Fedora's `slice.d/` drop-in installed, oomctl did
+    not list `user@1000.service` itself, because that cgroup's settings belong to the system
+    manager's `user@.service` unit.
     """
     watched: dict[str, float] = {}
     if Watch.SYSTEM_SLICE in profile.watches:
@@ -99,7 +101,8 @@ def expected_watched(profile: PolicyProfile, user_slices: list[str]) -> dict[str
         watched[USER_MANAGER] = profile.limit_percent
     if Watch.EVERY_USER_SLICE in profile.watches:
         for unit in user_slices:
-            watched[user_slice_cgroup(unit)] = profile.limit_percent
+            if unit != "-.slice":
+                watched[user_slice_cgroup(unit)] = profile.limit_percent
     return watched
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from tenacity import (
     Retrying,
@@ -19,15 +21,19 @@ class NotYet(Exception):
     """Raised by a probe whose condition does not hold yet; the policies retry on it."""
 
 
-def policy(seconds: float, interval: float = 1.0, *, on: tuple[type[BaseException], ...] = (NotYet,),
-           sleep=None) -> Retrying:  # type: ignore[no-untyped-def]
+def policy(
+    seconds: float,
+    interval: float = 1.0,
+    *,
+    on: tuple[type[BaseException], ...] = (NotYet,),
+    sleep: Callable[[float], None] | None = None,
+) -> Retrying:
     """A policy that retries on `on` every `interval` seconds for at most `seconds`, then reraises."""
-    extra = {"sleep": sleep} if sleep is not None else {}
     return Retrying(
         stop=stop_after_delay(seconds),
         wait=wait_fixed(interval),
         retry=retry_if_exception_type(on),
         before_sleep=before_sleep_log(log, logging.DEBUG),
         reraise=True,
-        **extra,
+        sleep=sleep if sleep is not None else time.sleep,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import docker
 
@@ -48,7 +49,7 @@ def create_machine(
     return machine
 
 
-def verify_limits(attrs: dict, record: LabRecord) -> None:  # type: ignore[type-arg]
+def verify_limits(attrs: dict[str, Any], record: LabRecord) -> None:
     """Refuse a container whose memory cap or privileges did not take."""
     host_config = attrs.get("HostConfig", {})
     memory = host_config.get("Memory")
@@ -64,14 +65,18 @@ def verify_limits(attrs: dict, record: LabRecord) -> None:  # type: ignore[type-
 def wait_for_services(machine: Machine, seconds: float = SERVICES_SECONDS) -> None:
     """Wait until the user manager runs and every service unit is active."""
     units = [unit_name(name) for name in service_names()]
+    shown = -1
     try:
         for attempt in policy(seconds, 3.0):
             with attempt:
                 states = unit_states(machine, units)
                 waiting = [unit for unit in units if states.get(unit) != "active"]
+                if len(units) - len(waiting) != shown:
+                    shown = len(units) - len(waiting)
+                    log.info("  %d/%d services active", shown, len(units))
                 if waiting:
-                    raise NotYet(f"{len(units) - len(waiting)}/{len(units)} services active, "
-                                 f"waiting for {', '.join(waiting[:4])}{'…' if len(waiting) > 4 else ''}")  # fmt: skip
+                    more = "…" if len(waiting) > 4 else ""
+                    raise NotYet(f"waiting for {', '.join(waiting[:4])}{more}")
     except NotYet as error:
         failed = machine.failed_units(user=True)
         journal = machine.exec(["journalctl", "--user", "-n", "40", "--no-pager"], user=True,

@@ -70,12 +70,13 @@ def render_status(status: dict[str, Any]) -> str:
         f"policy    {status['policy']}",
         "oomd watches:",
         *(f"  {w['path']}  kill above {w['limit']:.0f} % for {w['duration']:.0f} s"
-          for w in status["oomd_watched"]),  # fmt: skip
+          for w in status["oomd_watched"]),
         "slices:        current      high       max      peak",
         *(f"  {s['name']:<14}{_size(s['memory_current']):>8}{_size(s['memory_high']):>10}"
-          f"{_size(s['memory_max']):>10}{_size(s['memory_peak']):>10}" for s in status["slices"]),  # fmt: skip
+          f"{_size(s['memory_max']):>10}{_size(s['memory_peak']):>10}"
+          for s in status["slices"]),
         "services:",
         *(f"  {u['name']:<28}{u['active']:<10}{_size(u['memory_current']):>8}  {u['cgroup']}"
-          for u in status["units"]),  # fmt: skip
+          for u in status["units"]),
     ]
     return "\n".join(lines)

@@ -21,5 +21,8 @@ done
 systemctl mask console-getty.service getty@tty1.service serial-getty@ttyS0.service \
     systemd-firstboot.service systemd-networkd-wait-online.service 2>/dev/null || true
 systemctl enable systemd-oomd.service systemd-oomd.socket
+# Rootless quadlets wait for the system's network-online.target; the container's network is
+# set up before it boots, so let the target be reached at once.
+systemctl add-wants multi-user.target network-online.target
 
 python3 /usr/share/slicelab/standin/build_archive.py /usr/share/slicelab/standin.tar

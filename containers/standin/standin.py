@@ -8,7 +8,7 @@ reclaim and swap cost it real stalls. Other modes add load next to it (`podman e
     standin.py NAME                          hold NAME's profile until stopped
     standin.py hold BYTES [SECONDS]          hold BYTES more (forever without SECONDS)
     standin.py leak BYTES_PER_S MAX_BYTES    grow by BYTES_PER_S up to MAX_BYTES, then hold
-    standin.py read PATH BYTES               read BYTES from PATH in a loop (page cache churn)
+    standin.py read PATH BYTES               write PATH once, then read BYTES of it in a loop
 
 Only the standard library is used, and only a few modules, so the image stays small.
 """
@@ -87,6 +87,13 @@ def leak(rate, maximum):
 
 def read_loop(path, size):
     chunk = 1 << 20
+    if not os.path.exists(path) or os.path.getsize(path) < size:
+        # A media file to stream: written once, then read again and again from page cache
+        # or disk, the way a transcode reads its input.
+        with open(path + ".partial", "wb") as handle:
+            for _ in range(max(1, size // chunk)):
+                handle.write(b"\x5a" * chunk)
+        os.replace(path + ".partial", path)
     while True:
         with open(path, "rb") as handle:
             remaining = size

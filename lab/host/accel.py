@@ -72,3 +72,4 @@ def probe_kvm(disk: VmDisk) -> bool:
         finally:
             process.kill()
             process.wait()
+    return False  # not reached: the policy either returns or raises NotYet

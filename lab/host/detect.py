@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lab.errors import BadInput, LabError
@@ -26,18 +27,23 @@ def requested_kind(flag: str | None) -> str:
     return kind
 
 
-def choose_host(flag: str | None, local_reason: str | None = None) -> HostChoice:
-    """Resolve auto to local or vm, with the reason; check that the chosen kind can work here."""
+def choose_host(
+    flag: str | None, why_not_local: Callable[[], str | None] = local.usable_reason
+) -> HostChoice:
+    """Resolve auto to local or vm, with the reason; check that the chosen kind can work here.
+
+    why_not_local returns why this host cannot run the lab itself, or None when it can.
+    """
     kind = requested_kind(flag)
-    why_not_local = local.usable_reason() if local_reason is None else local_reason
+    reason_not_local = why_not_local()
     if kind == "auto":
-        if why_not_local is None:
+        if reason_not_local is None:
             return HostChoice("local", "this host runs podman on cgroup v2 with PSI")
         kind = "vm"
-        reason = f"using slicelab's VM because {why_not_local}"
+        reason = f"using slicelab's VM because {reason_not_local}"
     elif kind == "local":
-        if why_not_local is not None:
-            raise LabError(f"the local host cannot run the lab: {why_not_local}",
+        if reason_not_local is not None:
+            raise LabError(f"the local host cannot run the lab: {reason_not_local}",
                            hint="use `--host vm` to run the lab in slicelab's own qemu VM")  # fmt: skip
         return HostChoice("local", "requested")
     else:

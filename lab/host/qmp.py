@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from pathlib import Path
+from io import BufferedRWPair
 
 
 def qmp_command(qmp_socket: Path, command: str, timeout: float = 5.0) -> dict[str, object]:
@@ -21,7 +22,7 @@ def qmp_command(qmp_socket: Path, command: str, timeout: float = 5.0) -> dict[st
         return reply
 
 
-def _read_reply(stream) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _read_reply(stream: BufferedRWPair) -> dict[str, object]:
     # Events such as SHUTDOWN may arrive before the reply; skip them.
     while True:
         line = stream.readline()

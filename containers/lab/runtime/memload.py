@@ -1,0 +1,92 @@
+"""Memory loads for the lab machine's desktop: grow in steps and keep the working set hot.
+
+    memload.py app START STEP INTERVAL MAX   grow from START by STEP every INTERVAL seconds up
+                                             to MAX, reading every page over and over, like a
+                                             browser or IDE whose working set stays in use
+    memload.py hold SIZE                     hold SIZE, re-read every 5 s (a shell-like set)
+    memload.py churn PATH SIZE               write a SIZE file once, then read it in a loop
+                                             (page cache churn, as file-heavy apps cause)
+    memload.py bloat SIZE                    allocate SIZE and rewrite it without pause (the
+                                             "bloat" unit of systemd's TEST-55 oomd test)
+
+Sizes are bytes. Reading pages in address order over a set larger than memory is the worst
+case for LRU reclaim: each pass evicts the pages the next pass needs, so the task stalls.
+"""
+
+import os
+import sys
+import time
+
+PAGE = 4096
+CHUNK = 1 << 20
+
+
+def touch(size):
+    block = bytearray(size)
+    block[::PAGE] = b"\x01" * len(range(0, size, PAGE))
+    return block
+
+
+def read_pages(blocks):
+    total = 0
+    for block in blocks:
+        total += sum(block[::PAGE])
+    return total
+
+
+def app(start, step, interval, maximum):
+    blocks = [touch(start)]
+    held, next_step = start, time.monotonic() + interval
+    while True:
+        read_pages(blocks)
+        if held < maximum and time.monotonic() >= next_step:
+            grow = min(step, maximum - held)
+            blocks.append(touch(grow))
+            held += grow
+            next_step += interval
+
+
+def hold(size):
+    blocks = [touch(size)]
+    while True:
+        time.sleep(5)
+        read_pages(blocks)
+
+
+def churn(path, size):
+    if not os.path.exists(path) or os.path.getsize(path) < size:
+        with open(path + ".partial", "wb") as handle:
+            for _ in range(size // CHUNK):
+                handle.write(os.urandom(CHUNK))
+        os.replace(path + ".partial", path)
+    while True:
+        with open(path, "rb") as handle:
+            while handle.read(CHUNK):
+                pass
+
+
+def bloat(size):
+    blocks = [touch(size)]
+    while True:
+        for block in blocks:
+            block[::PAGE] = b"\x02" * len(range(0, len(block), PAGE))
+
+
+def main(argv):
+    mode, args = argv[0], [int(float(value)) for value in argv[1:] if value.replace(".", "").isdigit()]
+    if mode == "app":
+        app(*args[:4])
+    elif mode == "hold":
+        hold(args[0])
+    elif mode == "churn":
+        churn(argv[1], int(argv[2]))
+    elif mode == "bloat":
+        bloat(args[0])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
