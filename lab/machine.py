@@ -69,6 +69,13 @@ class Machine:
             raise CommandFailed(result.argv, result.status, result.stderr or result.stdout)
         return result
 
+    def exec_detached(self, argv: Sequence[str], *, user: bool = False) -> None:
+        """Start argv in the machine and return at once; it runs on after the exec session."""
+        env = USER_ENV if user else {}
+        log.debug("[%s%s] $ %s &", self.name, " as lab" if user else "", shlex.join(argv))
+        self.container.exec_run(list(argv), user=LAB_USER if user else "root", environment=env,
+                                detach=True)  # fmt: skip
+
     def user_systemctl(self, *args: str, check: bool = True) -> ExecResult:
         return self.exec(["systemctl", "--user", *args], user=True, check=check)
 
@@ -135,8 +142,12 @@ def _parent_folders(files: dict[str, FileSpec]) -> list[str]:
 
 
 def _folder_owner(folder: str, files: dict[str, FileSpec]) -> int:
-    """A folder belongs to the lab user when it is inside the user's home and holds its files."""
-    if not folder.startswith(f"/home/{LAB_USER}/"):
+    """A folder belongs to the lab user when it is the user's home, or inside it and holds only
+    the user's files; the archive's folder entries set owners when they are extracted."""
+    home = f"/home/{LAB_USER}"
+    if folder == home:
+        return LAB_UID
+    if not folder.startswith(home + "/"):
         return 0
     owners = {spec.uid for path, spec in files.items() if path.startswith(folder + "/")}
     return LAB_UID if owners == {LAB_UID} else 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
-from pathlib import Path
 from io import BufferedRWPair
+from pathlib import Path
 
 
 def qmp_command(qmp_socket: Path, command: str, timeout: float = 5.0) -> dict[str, object]:

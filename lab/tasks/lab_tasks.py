@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import subprocess
 import sys
 
@@ -65,12 +64,13 @@ def shell(c: Context, root: bool = False) -> None:
 @task(name="exec", help={"root": "run as root instead of the lab user"})
 @reports_errors
 def exec_(c: Context, root: bool = False) -> None:
-    """Run a command in the lab machine: inv lab.exec -- CMD ARGS…"""
-    argv = shlex.split(c.remainder)
-    if not argv:
+    """Run a shell command line in the lab machine: inv lab.exec -- CMD ARGS…"""
+    # invoke passes what follows `--` as one string with the shell's quoting already gone, so
+    # it runs as a shell command line in the machine, where pipes and `;` work too.
+    if not c.remainder.strip():
         raise BadInput("no command given", hint="inv lab.exec -- systemctl --user list-units")
     lab = lifecycle.attach()
-    result = lab.machine.exec(argv, user=not root, check=False)
+    result = lab.machine.exec(["sh", "-c", c.remainder], user=not root, check=False)
     sys.stdout.write(result.stdout)
     sys.stderr.write(result.stderr)
     raise SystemExit(result.status)

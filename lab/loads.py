@@ -1,0 +1,117 @@
+"""Scenario loads as processes in the lab machine, placed where real programs run.
+
+Desktop loads run as the lab user's transient scopes in session.slice and app.slice, the way a
+desktop session starts programs. Service loads run inside the service's container through
+`podman exec`, so their memory is charged to the service. Every load stops when its phase ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from lab.machine import FileSpec, Machine
+from lab.paths import REPO
+from lab.scenario import (
+    Bloat,
+    CacheChurn,
+    Chill,
+    DesktopApps,
+    DesktopSession,
+    Leak,
+    Load,
+    MlSpike,
+    Transcode,
+)
+
+log = logging.getLogger(__name__)
+
+RUNTIME_SOURCE = REPO / "containers" / "lab" / "runtime"
+RUNTIME_DIR = "/usr/local/libexec/slicelab"
+MEMLOAD = f"{RUNTIME_DIR}/memload.py"
+SERVICE_LOAD_PATTERN = "standin.py (hold|leak|read) "
+
+
+@dataclass(frozen=True)
+class Started:
+    """What one load started: transient units to stop, and whether service loads run."""
+
+    units: tuple[str, ...] = ()
+    service_loads: bool = False
+
+
+def install_runtime(machine: Machine) -> None:
+    """Copy the sampler and the load generator into the machine (no image rebuild needed)."""
+    files = {f"{RUNTIME_DIR}/{path.name}": FileSpec(path.read_bytes(), 0o755)
+             for path in RUNTIME_SOURCE.glob("*.py")}  # fmt: skip
+    machine.put_files(files)
+
+
+def _user_unit(machine: Machine, unit: str, slice_name: str, argv: list[str],
+               properties: tuple[str, ...] = (), scope: bool = True) -> str:  # fmt: skip
+    """Start argv as the lab user's transient scope (or service) in slice_name."""
+    # A transient service stays loaded after it fails, so its Result= can still be read;
+    # stop_loads resets it. A scope is collected once its process is gone.
+    kind = ["--scope", "--collect"] if scope else []
+    props = [f"--property={prop}" for prop in properties]
+    command = ["systemd-run", "--user", *kind, f"--unit={unit}", f"--slice={slice_name}",
+               "--quiet", *props, "/usr/bin/python3", *argv]  # fmt: skip
+    machine.exec_detached(command, user=True)
+    return f"{unit}.scope" if scope else f"{unit}.service"
+
+
+def _service_exec(machine: Machine, service: str, args: list[str]) -> None:
+    command = ["podman", "exec", "--detach", service, "/usr/bin/python3", "-S", "-u", "/standin.py", *args]
+    machine.exec(command, user=True)
+
+
+def start_load(machine: Machine, load: Load, duration: float) -> Started:
+    """Start one scaled load; durations of service bursts are bounded by the phase."""
+    match load:
+        case DesktopSession(size=size):
+            unit = _user_unit(machine, "session-shell", "session.slice", [MEMLOAD, "hold", str(size.lab)])
+            return Started((unit,))
+        case DesktopApps(count=count, start=start, step=step, step_interval=interval, max=maximum):
+            units = tuple(
+                _user_unit(machine, f"app-desktop-{index}", "app.slice",
+                           [MEMLOAD, "app", str(start.lab), str(step.lab), str(interval),
+                            str(maximum.lab)])
+                for index in range(1, count + 1)
+            )
+            return Started(units)
+        case CacheChurn(size=size):
+            path = "/home/lab/.cache/slicelab-churn.bin"
+            return Started((_user_unit(machine, "app-files", "app.slice",
+                                       [MEMLOAD, "churn", path, str(size.lab)]),))  # fmt: skip
+        case Transcode(service=service, anon=anon, stream_read=stream):
+            _service_exec(machine, service, ["hold", str(anon.lab), str(duration)])
+            _service_exec(machine, service, ["read", "/cache/stream.bin", str(stream.lab)])
+            return Started(service_loads=True)
+        case MlSpike(service=service, size=size, hold=hold):
+            _service_exec(machine, service, ["hold", str(size.lab), str(min(hold, duration))])
+            return Started(service_loads=True)
+        case Leak(service=service, rate_per_minute=rate, max=maximum):
+            _service_exec(machine, service, ["leak", str(rate.lab / 60), str(maximum.lab)])
+            return Started(service_loads=True)
+        case Bloat(size=size, memory_high=high, slice=slice_name):
+            # The file keeps reclaim scanning even without swap (see memload.py); it is a
+            # tenth of the anonymous size.
+            argv = [MEMLOAD, "bloat", str(size.lab), "/home/lab/.cache/slicelab-bloat.bin",
+                    str(size.lab // 10)]  # fmt: skip
+            return Started((_user_unit(machine, "bloat", slice_name, argv, (f"MemoryHigh={high.lab}",),
+                                       scope=False),))  # fmt: skip
+        case Chill(size=size, slice=slice_name, memory_high=high):
+            props = (f"MemoryHigh={high.lab}",) if high is not None else ()
+            return Started((_user_unit(machine, "chill", slice_name, [MEMLOAD, "hold", str(size.lab)],
+                                       props, scope=False),))  # fmt: skip
+    raise TypeError(f"unknown load: {load!r}")
+
+
+def stop_loads(machine: Machine, started: list[Started]) -> None:
+    """Stop every load that was started; a unit oomd already killed is simply gone."""
+    units = [unit for item in started for unit in item.units]
+    if units:
+        machine.exec(["systemctl", "--user", "stop", *units], user=True, check=False)
+        machine.exec(["systemctl", "--user", "reset-failed", *units], user=True, check=False)
+    if any(item.service_loads for item in started):
+        machine.exec(["pkill", "-f", SERVICE_LOAD_PATTERN], check=False)
