@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 RUNTIME_SOURCE = REPO / "containers" / "lab" / "runtime"
 RUNTIME_DIR = "/usr/local/libexec/slicelab"
 MEMLOAD = f"{RUNTIME_DIR}/memload.py"
+PRIVATE_PYTHON = "/home/lab/.cache/slicelab-bloat-python"
 SERVICE_LOAD_PATTERN = "standin.py (hold|leak|read) "
 
 
@@ -48,14 +49,15 @@ def install_runtime(machine: Machine) -> None:
 
 
 def _user_unit(machine: Machine, unit: str, slice_name: str, argv: list[str],
-               properties: tuple[str, ...] = (), scope: bool = True) -> str:  # fmt: skip
+               properties: tuple[str, ...] = (), scope: bool = True,
+               program: str = "/usr/bin/python3") -> str:  # fmt: skip
     """Start argv as the lab user's transient scope (or service) in slice_name."""
     # A transient service stays loaded after it fails, so its Result= can still be read;
     # stop_loads resets it. A scope is collected once its process is gone.
     kind = ["--scope", "--collect"] if scope else []
     props = [f"--property={prop}" for prop in properties]
     command = ["systemd-run", "--user", *kind, f"--unit={unit}", f"--slice={slice_name}",
-               "--quiet", *props, "/usr/bin/python3", *argv]  # fmt: skip
+               "--quiet", *props, program, *argv]  # fmt: skip
     machine.exec_detached(command, user=True)
     return f"{unit}.scope" if scope else f"{unit}.service"
 
@@ -94,12 +96,14 @@ def start_load(machine: Machine, load: Load, duration: float) -> Started:
             _service_exec(machine, service, ["leak", str(rate.lab / 60), str(maximum.lab)])
             return Started(service_loads=True)
         case Bloat(size=size, memory_high=high, slice=slice_name):
-            # The file keeps reclaim scanning even without swap (see memload.py); it is a
-            # tenth of the anonymous size.
-            argv = [MEMLOAD, "bloat", str(size.lab), "/home/lab/.cache/slicelab-bloat.bin",
-                    str(size.lab // 10)]  # fmt: skip
-            return Started((_user_unit(machine, "bloat", slice_name, argv, (f"MemoryHigh={high.lab}",),
-                                       scope=False),))  # fmt: skip
+            # bloat runs a private copy of the interpreter, so its code pages are charged to
+            # bloat's own cgroup as a program's are. Without swap they are the only pages
+            # reclaim can scan there, and systemd-oomd kills only with reclaim activity.
+            script = (f"cp /usr/bin/python3 {PRIVATE_PYTHON} && "
+                      f"exec {PRIVATE_PYTHON} {MEMLOAD} bloat {size.lab}")  # fmt: skip
+            unit = _user_unit(machine, "bloat", slice_name, ["-c", script], (f"MemoryHigh={high.lab}",),
+                              scope=False, program="/bin/sh")  # fmt: skip
+            return Started((unit,))
         case Chill(size=size, slice=slice_name, memory_high=high):
             props = (f"MemoryHigh={high.lab}",) if high is not None else ()
             return Started((_user_unit(machine, "chill", slice_name, [MEMLOAD, "hold", str(size.lab)],

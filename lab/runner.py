@@ -87,7 +87,7 @@ def run_strategy(lab: Lab, scenario: Scenario, strategy: Strategy, progress: Pro
         observations = collect.collect(machine, units, baseline, samples, load_units)
     finally:
         collect.stop_sampler(machine)
-        restore_default(lab)
+        restore_default(lab, strategy)
         set_swap(machine, None)
     pressures = [measure_pressure(samples, item) for item in watched]
     outcomes = decide_outcomes(observations)

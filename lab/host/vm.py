@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import secrets
@@ -42,7 +43,21 @@ class VmRecord:
 
     @property
     def marker(self) -> str:
-        return f"slicelab-vm-{self.vm_id}"
+        return vm_name(self.vm_id)
+
+
+def vm_name_prefix() -> str:
+    """The start of the qemu -name of every VM this state folder owns.
+
+    The hash of the state folder keeps `lab.clean` of one user or one XDG_STATE_HOME from
+    reaping the VMs of another.
+    """
+    owner = hashlib.sha256(str(state_dir()).encode()).hexdigest()[:8]
+    return f"slicelab-vm-{owner}-"
+
+
+def vm_name(vm_id: str) -> str:
+    return vm_name_prefix() + vm_id
 
 
 def vms_dir() -> Path:
@@ -116,7 +131,7 @@ def boot_vm(disk: VmDisk, memory_mib: int, cpus: int, *, writable_base: bool = F
         disk_path, disk_format = folder / "overlay.qcow2", "qcow2"
         run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", disk.disk, disk_path])
     spec = VmSpec(
-        name=f"slicelab-vm-{vm_id}", kernel=disk.kernel, initrd=disk.initrd, disk=disk_path,
+        name=vm_name(vm_id), kernel=disk.kernel, initrd=disk.initrd, disk=disk_path,
         disk_format=disk_format, memory_mib=memory_mib, cpus=cpus, accel=accel,
         api_port=free_loopback_port(), serial_log=folder / "serial.log",
         pidfile=folder / "qemu.pid", qmp_socket=folder / "qmp.sock",
@@ -182,10 +197,10 @@ def reap_vms(keep: frozenset[str] = frozenset()) -> int:
             continue
         host.stop(clean=False)
         count += 1
-    kept_markers = [f"slicelab-vm-{vm_id}" for vm_id in keep]
-    for pid in processes.pids_with_marker("slicelab-vm-"):
+    kept_markers = [vm_name(vm_id) for vm_id in keep]
+    for pid in processes.pids_with_marker(vm_name_prefix()):
         if any(processes.is_running(pid, marker) for marker in kept_markers):
             continue
-        processes.terminate(pid, "slicelab-vm-")
+        processes.terminate(pid, vm_name_prefix())
         count += 1
     return count

@@ -6,7 +6,7 @@ import pytest
 
 from lab import lifecycle
 from lab.host import processes
-from lab.host.vm import recorded_vms
+from lab.host.vm import recorded_vms, vm_name_prefix
 from lab.record import read_record
 
 pytestmark = pytest.mark.integration
@@ -17,7 +17,7 @@ def test_down_leaves_nothing(lab: lifecycle.Lab) -> None:
     client = lab.client
     assert lifecycle.down()
     assert read_record() is None
-    assert processes.pids_with_marker("slicelab-vm-") == []
+    assert processes.pids_with_marker(vm_name_prefix()) == []
     assert recorded_vms() == []
     if lab.record.host == "local":
         assert [c.name for c in client.containers.list(all=True, filters={"label": "slicelab"})] == []

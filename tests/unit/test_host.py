@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from lab.errors import BadInput, LabError
-from lab.host import detect, vmdisk
+from lab.host import detect, vm, vmdisk
 from lab.host.qemu import Accel, VmSpec, kernel_append, qemu_argv
 
 
@@ -95,3 +95,13 @@ def test_vm_cache_key_follows_inputs(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_vm_packages_cover_the_lab() -> None:
     for package in ("systemd-oomd", "podman", "crun", "passt", "uidmap", "nftables", "python3"):
         assert package in vmdisk.PACKAGES
+
+
+def test_vm_names_belong_to_their_state_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "one"))
+    first = vm.vm_name("abc")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "two"))
+    second = vm.vm_name("abc")
+    assert first != second
+    assert second.startswith(vm.vm_name_prefix())
+    assert not first.startswith(vm.vm_name_prefix())

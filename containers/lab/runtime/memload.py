@@ -6,14 +6,13 @@
     memload.py hold SIZE                     hold SIZE, re-read every 5 s (a shell-like set)
     memload.py churn PATH SIZE               write a SIZE file once, then read it in a loop
                                              (page cache churn, as file-heavy apps cause)
-    memload.py bloat SIZE PATH FILE_SIZE     allocate SIZE and rewrite it without pause while
-                                             re-reading a FILE_SIZE file at PATH (the "bloat"
-                                             unit of systemd's TEST-55 oomd test)
+    memload.py bloat SIZE                    allocate SIZE and rewrite it without pause (the
+                                             "bloat" unit of systemd's TEST-55 oomd test)
 
 Sizes are bytes. Reading pages in address order over a set larger than memory is the worst
 case for LRU reclaim: each pass evicts the pages the next pass needs, so the task stalls.
-systemd-oomd kills only with reclaim activity (pgscan rising), and without swap the kernel
-scans no anonymous pages, so loads that must be killed without swap also keep file pages.
+systemd-oomd kills only with reclaim activity (pgscan rising). Without swap the kernel scans
+no anonymous pages, only file pages charged to the cgroup, such as a program's own code.
 """
 
 import os
@@ -77,22 +76,11 @@ def churn(path, size):
         read_file(path)
 
 
-def bloat(size, path, file_size):
-    """Grow anonymous memory a megabyte at a time, re-reading the file in between.
-
-    The file is written first, so its page cache is charged to this cgroup: reclaim then has
-    pages to scan while the anonymous part keeps the cgroup above its MemoryHigh.
-    """
-    make_file(path, file_size)
-    blocks, held = [], 0
+def bloat(size):
+    blocks = [touch(size)]
     while True:
-        if held < size:
-            blocks.append(touch(CHUNK))
-            held += CHUNK
-        else:
-            for block in blocks:
-                block[::PAGE] = b"\x02" * len(range(0, len(block), PAGE))
-        read_file(path)
+        for block in blocks:
+            block[::PAGE] = b"\x02" * len(range(0, len(block), PAGE))
 
 
 def main(argv):
@@ -104,7 +92,7 @@ def main(argv):
     elif mode == "churn":
         churn(argv[1], int(argv[2]))
     elif mode == "bloat":
-        bloat(int(argv[1]), argv[2], int(argv[3]))
+        bloat(args[0])
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -1,0 +1,1 @@
+"""Reports of scenario runs: report.json, the terminal verdict matrix, the results folder."""

@@ -1,0 +1,60 @@
+"""The verdict matrix for the terminal: services × strategies, who killed what, and when."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_SHORT = {
+    "survived": "ok",
+    "oomd": "OOMD",
+    "kernel-oom": "KERNEL-OOM",
+    "killed": "KILLED",
+    "restarted": "restarted",
+    "failed": "FAILED",
+}
+
+
+def _cell(service: dict[str, Any]) -> str:
+    outcome = service["outcome"]
+    text = _SHORT.get(outcome, outcome)
+    if outcome == "oomd" and service["oomd_kills"] > 1:
+        text += f"×{service['oomd_kills']}"
+    if service["restarts"] and outcome != "restarted":
+        text += f" (+{service['restarts']} restarts)"
+    return text
+
+
+def render_matrix(report: dict[str, Any]) -> str:
+    runs = report["runs"]
+    names = [s["name"] for s in runs[0]["services"]] if runs else []
+    width = max((len(n) for n in names), default=10) + 2
+    columns = [run["strategy"] for run in runs]
+    colw = max(16, *(len(c) + 2 for c in columns)) if columns else 16
+    lines = [
+        f"scenario {report['scenario']} (policy {report['policy']}, "
+        f"lab {report['machine']['lab_memory'] >> 20} MiB models {report['machine']['modelled_memory'] >> 30} GiB)",
+        "".ljust(width) + "".join(c.ljust(colw) for c in columns),
+    ]
+    by_run = [{s["name"]: s for s in run["services"]} for run in runs]
+    for name in names:
+        cells = [_cell(services[name]) if name in services else "-" for services in by_run]
+        lines.append(name.ljust(width) + "".join(c.ljust(colw) for c in cells))
+    lines.append("")
+    for run in runs:
+        lines.append(f"[{run['strategy']}] pressure (peak full avg10, longest above limit):")
+        for p in run["pressure"]:
+            mark = "MET" if p["condition_met"] else "not met"
+            lines.append(
+                f"    {p['cgroup']}: {p['peak_full_avg10']:.1f}% / {p['limit']:g}%, "
+                f"{p['longest_above']:.0f} s of {p['duration']:g} s ({mark})"
+            )
+        for kill in run["kills"]:
+            lines.append(f"    killed: {kill['line']}")
+        for result in run["expectations"]:
+            lines.append(f"    {result['status'].upper():<12} {result['unit']}: {result['reason']}")
+        for finding in run["findings"]:
+            lines.append(
+                f"    FINDING      {finding['unit']}: observed {finding['observed']} ({finding['note']})"
+            )
+    lines.append("RESULT: " + ("all expectations held" if report["passed"] else "an expectation FAILED"))
+    return "\n".join(lines)
