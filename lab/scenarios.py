@@ -56,7 +56,8 @@ def select_strategies(scenario: Scenario, names: list[str]) -> Scenario:
 def check_policy(lab: lifecycle.Lab, scenario: Scenario) -> None:
     if lab.record.policy != str(scenario.policy):
         raise LabError(
-            f"the running lab uses policy {lab.record.policy}, scenario {scenario.name} needs {scenario.policy}",
+            f"the running lab uses policy {lab.record.policy}, "
+            f"scenario {scenario.name} needs {scenario.policy}",
             hint=f"`inv lab.down`, then `inv lab.up --policy {scenario.policy}` and run again",
         )
 

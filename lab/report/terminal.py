@@ -30,9 +30,10 @@ def render_matrix(report: dict[str, Any]) -> str:
     width = max((len(n) for n in names), default=10) + 2
     columns = [run["strategy"] for run in runs]
     colw = max(16, *(len(c) + 2 for c in columns)) if columns else 16
+    machine = report["machine"]
     lines = [
-        f"scenario {report['scenario']} (policy {report['policy']}, "
-        f"lab {report['machine']['lab_memory'] >> 20} MiB models {report['machine']['modelled_memory'] >> 30} GiB)",
+        f"scenario {report['scenario']} (policy {report['policy']}, lab "
+        f"{machine['lab_memory'] >> 20} MiB models {machine['modelled_memory'] >> 30} GiB)",
         "".ljust(width) + "".join(c.ljust(colw) for c in columns),
     ]
     by_run = [{s["name"]: s for s in run["services"]} for run in runs]
