@@ -159,9 +159,7 @@ def clean(quiet: bool = False) -> int:
                 count += 1
     count += reap_vms()
     delete_record()
-    if count and not quiet:
-        log.info("Removed %d slicelab containers, volumes and VMs", count)
-    elif count:
+    if count and quiet:
         log.info("Reaped %d leftovers of an earlier lab", count)
     return count
 

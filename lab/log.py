@@ -10,6 +10,11 @@ from contextlib import contextmanager
 
 log = logging.getLogger("lab")
 
+# (title, seconds, depth) of every finished step in this process, for benchmarks; depth 0
+# is a step that ran inside no other step.
+TIMINGS: list[tuple[str, float, int]] = []
+_depth = 0
+
 
 def setup_logging(verbose: bool = False) -> None:
     """Send slicelab's log to stderr; debug level echoes every command."""
@@ -24,11 +29,17 @@ def setup_logging(verbose: bool = False) -> None:
 @contextmanager
 def step(title: str) -> Iterator[None]:
     """Log '‣ title…' on entry and '  done in N s' (or 'failed after N s') on exit."""
+    global _depth
     log.info("‣ %s…", title)
     started = time.monotonic()
+    _depth += 1
     try:
         yield
     except BaseException:
         log.info("  %s failed after %.1f s", title, time.monotonic() - started)
         raise
-    log.info("  %s: done in %.1f s", title, time.monotonic() - started)
+    finally:
+        _depth -= 1
+    elapsed = time.monotonic() - started
+    TIMINGS.append((title, elapsed, _depth))
+    log.info("  %s: done in %.1f s", title, elapsed)

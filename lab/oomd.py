@@ -15,8 +15,8 @@ log = logging.getLogger(__name__)
 
 _PATH = re.compile(r"^\s*Path:\s*(\S+)")
 _LIMIT = re.compile(r"^\s*Memory Pressure Limit:\s*([\d.]+)%")
-_DURATION = re.compile(r"^\s*Memory Pressure Duration:\s*(\S+)")
-_DEFAULT_DURATION = re.compile(r"^Default Memory Pressure Duration:\s*(\S+)")
+_DURATION = re.compile(r"^\s*Memory Pressure Duration:\s*(.+)$")
+_DEFAULT_DURATION = re.compile(r"^Default Memory Pressure Duration:\s*(.+)$")
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def _phase(c: Context, title: str, command: str) -> int:
 def lint(c: Context) -> None:
     """Run ruff and mypy over the package, the tasks and the tests."""
     bin_dir = Path(sys.executable).parent
-    status = _phase(c, "ruff", f"{bin_dir}/ruff check lab tests tasks.py")
+    status = _phase(c, "ruff", f"{bin_dir}/ruff check lab tests bench tasks.py")
     status |= _phase(c, "mypy", f"{bin_dir}/mypy")
     if status:
         raise Exit(code=1)

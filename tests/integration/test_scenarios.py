@@ -1,0 +1,71 @@
+"""Shipped scenarios in the real lab: pressure, kills and their attribution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lab import lifecycle
+from lab.policy import USER_MANAGER
+from lab.scenarios import find_scenario, run_scenario
+
+pytestmark = pytest.mark.integration
+
+
+def _run(lab: lifecycle.Lab, name: str, strategies: list[str], results: Path,
+         monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:  # fmt: skip
+    monkeypatch.setenv("SLICELAB_RESULTS", str(results))
+    folder, report = run_scenario(lab, find_scenario(name), strategies, progress=print)
+    assert (folder / "report.json").is_file()
+    return report
+
+
+def _services(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {service["name"]: service for service in run["services"]}
+
+
+def test_quiet_kills_nothing(lab: lifecycle.Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    report = _run(lab, "quiet", [], tmp_path, monkeypatch)
+    run = report["runs"][0]
+    assert run["kills"] == []
+    assert {s["name"]: s["outcome"] for s in run["services"]} == {
+        s["name"]: "survived" for s in run["services"]
+    }
+    assert report["passed"]
+
+
+def test_test55_bloat_killed_chill_alive(lab: lifecycle.Lab, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    report = _run(lab, "test55", [], tmp_path, monkeypatch)
+    run = report["runs"][0]
+    services = _services(run)
+    assert services["bloat.service"]["outcome"] == "oomd"
+    assert services.get("chill.service", {"outcome": "survived"})["outcome"] == "survived"
+    assert any(kill["cgroup"].endswith("/app.slice/bloat.service") for kill in run["kills"])
+    assert report["passed"]
+
+
+def test_container_growth_under_seed_kills_in_container_slice(
+    lab: lifecycle.Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = _run(lab, "container-growth", ["seed"], tmp_path, monkeypatch)
+    run = report["runs"][0]
+    killed = [s for s in run["services"] if s["outcome"] == "oomd"]
+    assert killed, f"no container was killed by oomd; pressure: {run['pressure']}"
+    slice_path = f"{USER_MANAGER}/container.slice"
+    assert any(kill["watched"] == slice_path for kill in run["kills"])
+    for service in killed:
+        sources = {item["source"] for item in service["evidence"]}
+        assert "oomd-journal" in sources
+
+
+def test_incident_before_change_kills_jellyfin(lab: lifecycle.Lab, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    report = _run(lab, "incident", ["none"], tmp_path, monkeypatch)
+    run = report["runs"][0]
+    app_slice = next(p for p in run["pressure"] if p["cgroup"].endswith("/app.slice"))
+    assert app_slice["condition_met"], f"app.slice never met oomd's condition: {app_slice}"
+    jellyfin = _services(run)["jellyfin"]
+    assert jellyfin["outcome"] == "oomd", f"jellyfin: {jellyfin}"

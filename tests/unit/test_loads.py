@@ -1,0 +1,90 @@
+"""Where each load runs: the commands start_load issues, checked with a recording machine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lab.loads import MEMLOAD, start_load, stop_loads
+from lab.scenario import Bloat, Chill, DesktopApps, DesktopSession, Leak, MlSpike, Transcode
+from lab.strategy import Size
+
+
+class RecordingMachine:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str], bool]] = []
+
+    def exec(self, argv: list[str], *, user: bool = False, check: bool = True, **_: Any) -> None:
+        self.calls.append(("exec", list(argv), user))
+
+    def exec_detached(self, argv: list[str], *, user: bool = False) -> None:
+        self.calls.append(("detached", list(argv), user))
+
+
+def _size(lab: int) -> Size:
+    return Size(modelled=lab * 10, lab=lab)
+
+
+def test_desktop_apps_are_user_scopes_in_app_slice() -> None:
+    machine = RecordingMachine()
+    load = DesktopApps(count=2, start=_size(100), step=_size(10), step_interval=5.0, max=_size(200))
+    started = start_load(machine, load, 60.0)  # type: ignore[arg-type]
+    assert started.units == ("app-desktop-1.scope", "app-desktop-2.scope")
+    for (kind, argv, user), index in zip(machine.calls, (1, 2), strict=True):
+        assert kind == "detached"
+        assert user is True
+        assert argv[:3] == ["systemd-run", "--user", "--scope"]
+        assert f"--unit=app-desktop-{index}" in argv
+        assert "--slice=app.slice" in argv
+        assert argv[-6:] == [MEMLOAD, "app", "100", "10", "5.0", "200"]
+
+
+def test_session_set_runs_in_session_slice() -> None:
+    machine = RecordingMachine()
+    started = start_load(machine, DesktopSession(size=_size(1300)), 60.0)  # type: ignore[arg-type]
+    assert started.units == ("session-shell.scope",)
+    assert "--slice=session.slice" in machine.calls[0][1]
+
+
+def test_service_loads_run_inside_the_container() -> None:
+    machine = RecordingMachine()
+    loads = [
+        Transcode(service="jellyfin", anon=_size(150), stream_read=_size(300)),
+        MlSpike(service="immich-ml", size=_size(250), hold=500.0),
+        Leak(service="prometheus", rate_per_minute=_size(600), max=_size(200)),
+    ]
+    for load in loads:
+        assert start_load(machine, load, 90.0).service_loads  # type: ignore[arg-type]
+    commands = [argv for _, argv, _ in machine.calls]
+    assert all(argv[:3] == ["podman", "exec", "--detach"] for argv in commands)
+    assert [argv[3] for argv in commands] == ["jellyfin", "jellyfin", "immich-ml", "prometheus"]
+    # The spike holds no longer than its phase, and the leak rate is per second.
+    assert commands[2][-3:] == ["hold", "250", "90.0"]
+    assert commands[3][-3:] == ["leak", "10.0", "200"]
+
+
+def test_bloat_is_a_service_with_memory_high_and_private_interpreter() -> None:
+    machine = RecordingMachine()
+    started = start_load(machine, Bloat(size=_size(300), memory_high=_size(10), slice="app.slice"), 60.0)  # type: ignore[arg-type]
+    assert started.units == ("bloat.service",)
+    argv = machine.calls[0][1]
+    assert "--scope" not in argv
+    assert "--property=MemoryHigh=10" in argv
+    assert argv[-3:-1] == ["/bin/sh", "-c"]
+    assert "cp /usr/bin/python3" in argv[-1]
+
+
+def test_chill_without_memory_high() -> None:
+    machine = RecordingMachine()
+    start_load(machine, Chill(size=_size(100), slice="app.slice"), 60.0)  # type: ignore[arg-type]
+    assert not any(part.startswith("--property=MemoryHigh") for part in machine.calls[0][1])
+
+
+def test_stop_loads_stops_units_and_service_bursts() -> None:
+    machine = RecordingMachine()
+    machine_units = start_load(machine, DesktopSession(size=_size(10)), 1.0)  # type: ignore[arg-type]
+    burst = start_load(machine, MlSpike(service="immich-ml", size=_size(1), hold=1.0), 1.0)  # type: ignore[arg-type]
+    machine.calls.clear()
+    stop_loads(machine, [machine_units, burst])  # type: ignore[arg-type]
+    commands = [argv for _, argv, _ in machine.calls]
+    assert ["systemctl", "--user", "stop", "session-shell.scope"] in commands
+    assert any(argv[0] == "pkill" for argv in commands)
