@@ -99,8 +99,10 @@ def start_load(machine: Machine, load: Load, duration: float) -> Started:
             # bloat runs a private copy of the interpreter, so its code pages are charged to
             # bloat's own cgroup as a program's are. Without swap they are the only pages
             # reclaim can scan there, and systemd-oomd kills only with reclaim activity.
-            script = (f"mkdir -p {PRIVATE_PYTHON.rsplit('/', 1)[0]} && cp /usr/bin/python3 {PRIVATE_PYTHON} && "
-                      f"exec {PRIVATE_PYTHON} {MEMLOAD} bloat {size.lab}")  # fmt: skip
+            script = (
+                f"mkdir -p {PRIVATE_PYTHON.rsplit('/', 1)[0]} && cp /usr/bin/python3 {PRIVATE_PYTHON} && "
+                f"exec {PRIVATE_PYTHON} {MEMLOAD} bloat {size.lab}"
+            )
             unit = _user_unit(machine, "bloat", slice_name, ["-c", script], (f"MemoryHigh={high.lab}",),
                               scope=False, program="/bin/sh")  # fmt: skip
             return Started((unit,))
