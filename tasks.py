@@ -2,7 +2,7 @@
 
 from invoke import Collection
 
-from lab.tasks import dev_tasks, lab_tasks, migrate_tasks, scenario_tasks
+from lab.tasks import dev_tasks, lab_tasks, migrate_tasks, report_tasks, scenario_tasks
 
 namespace = Collection()
 namespace.add_collection(Collection.from_module(lab_tasks, name="lab"))
@@ -11,6 +11,7 @@ scenario = Collection("scenario")
 scenario.add_task(scenario_tasks.list_, name="list")
 scenario.add_task(scenario_tasks.run)
 namespace.add_collection(scenario)
+namespace.add_collection(Collection.from_module(report_tasks, name="report"))
 namespace.add_task(scenario_tasks.demo)
 namespace.add_task(dev_tasks.test)
 namespace.add_task(dev_tasks.lint)

@@ -80,7 +80,14 @@ def active_user_slices(machine: Machine) -> list[str]:
                          and line.split()[0] != "-.slice")]  # fmt: skip
 
 
-def check_watched(machine: Machine, profile: PolicyProfile, seconds: float = 60.0) -> list[Watched]:
+def check_watched(
+    machine: Machine,
+    profile: PolicyProfile,
+    *,
+    reloaded: bool = False,
+    unwatched: frozenset[str] = frozenset(),
+    seconds: float = 60.0,
+) -> list[Watched]:
     """Log oomd's watched set and raise unless it matches what the profile's files imply.
 
     oomd learns of new cgroups over its varlink socket after a unit starts, so the check
@@ -91,7 +98,10 @@ def check_watched(machine: Machine, profile: PolicyProfile, seconds: float = 60.
     try:
         for attempt in policy(seconds, 2.0):
             with attempt:
-                expected = expected_watched(profile, active_user_slices(machine))
+                slices = active_user_slices(machine)
+                expected = expected_watched(
+                    profile, slices, user_manager_reloaded=reloaded, unwatched=unwatched
+                )
                 watched = read_watched(machine)
                 actual = {w.path: w.limit for w in watched}
                 if actual != expected:

@@ -13,6 +13,8 @@ from lab.machine import LAB_UID, FileSpec
 from lab.migrate import make_settings
 from lab.migrate.targets import LabTarget, apply_change, choose_validator, plan_change, rollback_change
 from lab.migrate.targets.commands import find_backup
+from lab.oomd import check_watched
+from lab.policy import get_profile
 from lab.services import service_names, unit_name
 from lab.strategy import Strategy
 
@@ -48,6 +50,8 @@ def place_services(lab: Lab, strategy: Strategy) -> None:
         lab.machine.put_files({path: FileSpec(content, 0o644, LAB_UID)})
     applied = apply_change(target, plan_change(target, settings, None), choose_validator(target, True))
     log.info("  strategy %s: %s", strategy.name, applied.result.summary())
+    unwatched = frozenset() if strategy.watch_container_slice else frozenset({strategy.slice})
+    check_watched(lab.machine, get_profile(lab.record.policy), reloaded=True, unwatched=unwatched)
 
 
 def restore_default(lab: Lab, strategy: Strategy) -> None:

@@ -85,14 +85,21 @@ def get_profile(name: str) -> PolicyProfile:
         ) from None
 
 
-def expected_watched(profile: PolicyProfile, user_slices: list[str]) -> dict[str, float]:
+def expected_watched(
+    profile: PolicyProfile,
+    user_slices: list[str],
+    *,
+    user_manager_reloaded: bool = False,
+    unwatched: frozenset[str] = frozenset(),
+) -> dict[str, float]:
     """Return the cgroups oomd should watch, with their limit in percent.
 
     user_slices are the user manager's active slice units (e.g. app.slice, and user.slice where
-    podman keeps its pause process). The user manager's root slice `-.slice` is left out: on
-    systemd 257.13 (Debian trixie) with only Fedora's `slice.d/` drop-in installed, oomctl did
-    not list `user@1000.service` itself, because that cgroup's settings belong to the system
-    manager's `user@.service` unit.
+    podman keeps its pause process). The user manager's root slice `-.slice` is its own cgroup,
+    `user@1000.service`. Measured on systemd 257.13 (Debian trixie) with only Fedora's
+    `slice.d/` drop-in installed: oomctl does not list that root after boot, but does after
+    `systemctl --user daemon-reload`, which is what every quadlet change runs. unwatched
+    names user slices whose own drop-in sets `ManagedOOMMemoryPressure=auto`.
     """
     watched: dict[str, float] = {}
     if Watch.SYSTEM_SLICE in profile.watches:
@@ -101,7 +108,9 @@ def expected_watched(profile: PolicyProfile, user_slices: list[str]) -> dict[str
         watched[USER_MANAGER] = profile.limit_percent
     if Watch.EVERY_USER_SLICE in profile.watches:
         for unit in user_slices:
-            if unit != "-.slice":
+            if unit in unwatched:
+                continue
+            if unit != "-.slice" or user_manager_reloaded:
                 watched[user_slice_cgroup(unit)] = profile.limit_percent
     return watched
 

@@ -13,6 +13,7 @@ from lab import lifecycle
 from lab.errors import BadInput, LabError
 from lab.paths import REPO
 from lab.report import json_report
+from lab.report.outputs import write_all
 from lab.report.results import new_run_folder, write_text_atomic
 from lab.report.terminal import render_matrix
 from lab.runner import StrategyRun, run_strategy
@@ -81,5 +82,6 @@ def run_scenario(
         write_text_atomic(folder / f"journal-{strategy.name}.txt", "\n".join(run.journal) + "\n")
         report = json_report.build_report(lab, scaled, runs, started)
         write_text_atomic(folder / "report.json", json_report.dumps(report))
+    write_all(folder, report)
     progress(render_matrix(report))
     return folder, report

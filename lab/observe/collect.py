@@ -84,13 +84,15 @@ def read_units(machine: Machine, units: list[str]) -> dict[str, dict[str, str]]:
 
 
 def journal_since(machine: Machine, cursor_time: str) -> list[str]:
-    """Lines of the system and user journals since cursor_time, oomd's and the units' own."""
-    system_argv = ["journalctl", "--no-pager", "-o", "short-iso", "--since", cursor_time,
-                   "-t", "systemd-oomd", "-t", "systemd", "-t", "kernel"]  # fmt: skip
-    system = machine.exec(system_argv, check=False).stdout
-    user = machine.exec(["journalctl", "--user", "--no-pager", "-o", "short-iso", "--since", cursor_time,
-                         "-t", "systemd"], user=True, check=False).stdout  # fmt: skip
-    return [line for line in (system + user).splitlines() if line and not line.startswith("-- ")]
+    """Lines since cursor_time of systemd-oomd, the kernel and both service managers.
+
+    Read as root, journalctl merges the system journal with the lab user's, so the user
+    manager's lines about its units come once, with the system manager's.
+    """
+    argv = ["journalctl", "--no-pager", "-o", "short-iso", "--since", cursor_time,
+            "-t", "systemd-oomd", "-t", "systemd", "-t", "kernel"]  # fmt: skip
+    output = machine.exec(argv, check=False).stdout
+    return [line for line in output.splitlines() if line and not line.startswith("-- ")]
 
 
 def oomd_lines_since(machine: Machine, since: str) -> list[str]:

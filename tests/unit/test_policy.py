@@ -64,3 +64,12 @@ def test_unknown_profile_is_bad_input() -> None:
     with pytest.raises(BadInput) as caught:
         get_profile("fedora-41")
     assert "fedora-42" in (caught.value.hint or "")
+
+
+def test_user_manager_root_watched_after_reload() -> None:
+    profile = get_profile("fedora-42")
+    booted = expected_watched(profile, ["-.slice", "app.slice"])
+    reloaded = expected_watched(profile, ["-.slice", "app.slice"], user_manager_reloaded=True)
+    assert USER_MANAGER not in booted
+    assert reloaded[USER_MANAGER] == 80.0
+    assert set(reloaded) - set(booted) == {USER_MANAGER}
