@@ -6,8 +6,9 @@
     memload.py hold SIZE                     hold SIZE, re-read every 5 s (a shell-like set)
     memload.py churn PATH SIZE               write a SIZE file once, then read it in a loop
                                              (page cache churn, as file-heavy apps cause)
-    memload.py bloat SIZE                    allocate SIZE and rewrite it without pause (the
-                                             "bloat" unit of systemd's TEST-55 oomd test)
+    memload.py bloat SIZE                    keep SIZE allocated, replacing the oldest pages
+                                             without pause (the "bloat" unit of systemd's
+                                             TEST-55 oomd test)
 
 Sizes are bytes. Reading pages in address order over a set larger than memory is the worst
 case for LRU reclaim: each pass evicts the pages the next pass needs, so the task stalls.
@@ -15,6 +16,7 @@ systemd-oomd kills only with reclaim activity (pgscan rising). Without swap the 
 no anonymous pages, only file pages charged to the cgroup, such as a program's own code.
 """
 
+import collections
 import os
 import sys
 import time
@@ -77,10 +79,19 @@ def churn(path, size):
 
 
 def bloat(size):
-    blocks = [touch(size)]
+    """Keep SIZE allocated while replacing the oldest megabytes with new ones, without pause.
+
+    The churn keeps reclaim scanning: freeing old pages frees their swap slots, so the kernel
+    can go on swapping out, where a fixed set would fill a small swap once and then only be
+    throttled, with no reclaim for systemd-oomd to see.
+    """
+    blocks = collections.deque()
+    held = 0
     while True:
-        for block in blocks:
-            block[::PAGE] = b"\x02" * len(range(0, len(block), PAGE))
+        blocks.append(touch(4 * CHUNK))
+        held += 4 * CHUNK
+        while held > size:
+            held -= len(blocks.popleft())
 
 
 def main(argv):
