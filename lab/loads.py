@@ -35,7 +35,7 @@ SERVICE_LOAD_PATTERN = "standin.py (hold|leak|read) "
 
 @dataclass(frozen=True)
 class Started:
-    """What one load started: transient units to stop, and whether service loads run."""
+    """The processes one load started: transient units to stop, and whether service loads run."""
 
     units: tuple[str, ...] = ()
     service_loads: bool = False

@@ -142,7 +142,7 @@ def collect(machine: Machine, units: list[str], baseline: Baseline, samples: lis
             load_units: dict[str, dict[str, str]]) -> Observations:  # fmt: skip
     """Gather every independent source of evidence about the units since the baseline.
 
-    load_units holds the load units' properties as read just before their phase stopped them.
+    load_units contains the load units' properties as read just before their phase stopped them.
     """
     counters = read_counters(machine)
     unit_fields = {**load_units, **read_units(machine, units)}

@@ -107,6 +107,8 @@ def main(output, interval):
                 "mem_available": info.get("MemAvailable", 0),
                 "swap_total": info.get("SwapTotal", 0),
                 "swap_free": info.get("SwapFree", 0),
+                # The sampler's own CPU seconds, so a run can report its overhead.
+                "sampler_cpu": round(sum(os.times()[:2]), 3),
             }
             for path in cgroups():
                 values = sample_cgroup(path)
