@@ -49,8 +49,9 @@ def report_run(folder: Path) -> None:
             duration = watched["duration"] if watched else 20.0
             measured = when - phase_start_wall
             floor = floor_seconds(kill["limit"], duration)
-            print(f"{report['scenario']}/{run['strategy']}: {kill['cgroup'].rsplit('/', 1)[-1]} killed "
-                  f"{measured:.1f} s after the phase began; floor {floor:.1f} s; ratio {measured / floor:.2f}")
+            victim = kill["cgroup"].rsplit("/", 1)[-1]
+            print(f"{report['scenario']}/{run['strategy']}: {victim} killed {measured:.1f} s after the "
+                  f"phase began; floor {floor:.1f} s; ratio {measured / floor:.2f}")
         cpu = last.get("sampler_cpu")
         if cpu is not None and last["t"] > 0:
             overhead = (cpu - first.get("sampler_cpu", 0.0)) / (last["t"] - first["t"])
