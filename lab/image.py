@@ -22,7 +22,13 @@ LOCAL_BASE = "localhost/slicelab-base:trixie"
 LAB_IMAGE = "localhost/slicelab-lab"
 LABEL = "slicelab"
 # The build context: only what the Containerfile copies, so the upload stays small.
-CONTEXT = ("Containerfile", "containers/lab", "containers/standin")
+CONTEXT = (
+    "Containerfile",
+    "containers/lab/install-packages.sh",
+    "containers/lab/setup-lab.sh",
+    "containers/lab/rootfs",
+    "containers/standin",
+)
 
 
 def context_files() -> list[Path]:

@@ -41,7 +41,7 @@ class Lab:
         container = find_container(self.client, self.record.machine)
         if container is None:
             raise LabError(f"the lab machine {self.record.machine} is gone",
-                           hint="run `inv lab.down` and then `inv lab.up`")  # fmt: skip
+                           hint="run `./slicelab lab.down` and then `./slicelab lab.up`")  # fmt: skip
         return Machine(container)
 
 
@@ -50,7 +50,7 @@ def up(host_flag: str | None, policy: str, memory: int, swap: int) -> Lab:
     profile = get_profile(policy)
     existing = find_running()
     if existing is not None:
-        log.info("A lab is already up (%s on %s); `inv lab.down` stops it", existing.record.machine,
+        log.info("A lab is already up (%s on %s); `./slicelab lab.down` stops it", existing.record.machine,
                  existing.record.host)  # fmt: skip
         return existing
     clean(quiet=True)
@@ -92,7 +92,7 @@ def attach() -> Lab:
     """Return the running lab from its record; raise LabError when there is none."""
     lab = find_running()
     if lab is None:
-        raise LabError("no lab is running", hint="start one with `inv lab.up`")
+        raise LabError("no lab is running", hint="start one with `./slicelab lab.up`")
     return lab
 
 

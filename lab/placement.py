@@ -1,7 +1,7 @@
 """Place the lab's services as a strategy defines, and put them back in app.slice afterwards.
 
 The migration tool does the work, on the running lab machine (target `lab`): the same code
-path a user's `inv migrate.apply --target lab` takes.
+path a user's `./slicelab migrate.apply --target lab` takes.
 """
 
 from __future__ import annotations

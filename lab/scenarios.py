@@ -59,7 +59,7 @@ def check_policy(lab: lifecycle.Lab, scenario: Scenario) -> None:
         raise LabError(
             f"the running lab uses policy {lab.record.policy}, "
             f"scenario {scenario.name} needs {scenario.policy}",
-            hint=f"`inv lab.down`, then `inv lab.up --policy {scenario.policy}` and run again",
+            hint=f"`./slicelab lab.down`, then `./slicelab lab.up --policy {scenario.policy}` and run again",
         )
 
 
@@ -74,14 +74,25 @@ def run_scenario(
     folder = new_run_folder(scenario.name, started)
     log.info("Scenario %s: %d strategies, results in %s", scenario.name, len(scaled.strategies), folder)
     runs: list[StrategyRun] = []
+    try:
+        _run_strategies(lab, scaled, folder, runs, started, progress)
+    except BaseException:
+        if not any(folder.iterdir()):
+            folder.rmdir()  # an interrupted first strategy leaves nothing worth keeping
+        raise
+    report = json_report.build_report(lab, scaled, runs, started)
+    write_all(folder, report)
+    progress(render_matrix(report))
+    return folder, report
+
+
+def _run_strategies(lab: lifecycle.Lab, scaled: Scenario, folder: Path, runs: list[StrategyRun],
+                    started: datetime, progress: Callable[[str], None]) -> None:  # fmt: skip
     for strategy in scaled.strategies:
-        progress(f"── {scenario.name} under strategy {strategy.name}: {strategy.description}")
+        progress(f"── {scaled.name} under strategy {strategy.name}: {strategy.description}")
         run = run_strategy(lab, scaled, strategy, progress)
         runs.append(run)
         write_text_atomic(folder / f"timeline-{strategy.name}.jsonl", run.timeline)
         write_text_atomic(folder / f"journal-{strategy.name}.txt", "\n".join(run.journal) + "\n")
         report = json_report.build_report(lab, scaled, runs, started)
         write_text_atomic(folder / "report.json", json_report.dumps(report))
-    write_all(folder, report)
-    progress(render_matrix(report))
-    return folder, report

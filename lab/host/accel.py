@@ -33,15 +33,17 @@ def choose_accel(disk: VmDisk) -> tuple[Accel, str]:
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         return Accel.TCG, "/dev/kvm is missing or not writable: TCG is much slower"
     cache = disk.folder / f"kvm-probe-{platform.release()}.json"
-    if cache.exists():
+    cached = cache.exists()
+    if cached:
         works = bool(json.loads(cache.read_text())["works"])
     else:
         works = probe_kvm(disk)
         cache.write_text(json.dumps({"works": works}))
     if works:
         return Accel.KVM, "a probe boot under KVM succeeded"
+    source = "an earlier probe kernel" if cached else "a probe kernel"
     return Accel.TCG, (
-        f"KVM is not usable here: a probe kernel did not start under it within {PROBE_SECONDS:.0f} s,"
+        f"KVM is not usable here: {source} did not start under it within {PROBE_SECONDS:.0f} s,"
         " falling back to TCG (slower)"
     )
 

@@ -197,5 +197,5 @@ def unit_error(systemctl: Systemctl, state: UnitState, problem: str) -> LabError
         f"{state.unit} {problem} (ActiveState={state.active_state}, SubState={state.sub_state}, "
         f"Result={state.result}); status and journal tail:\n{status.rstrip()}",
         hint=f"read `journalctl --user -u {state.unit}`; the files are already changed, so "
-        "roll back with `inv migrate.rollback --yes` and the same --target to undo them",
+        "roll back with `./slicelab migrate.rollback --yes` and the same --target to undo them",
     )

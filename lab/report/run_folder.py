@@ -47,7 +47,9 @@ def load_run(folder: Path, report: dict[str, Any] | None = None) -> RecordedRun:
 def read_report(folder: Path) -> dict[str, Any]:
     path = folder / "report.json"
     if not path.is_file():
-        raise BadInput(f"no report.json in {folder}", hint="give a folder that `inv scenario.run` wrote")
+        raise BadInput(
+            f"no report.json in {folder}", hint="give a folder that `./slicelab scenario.run` wrote"
+        )
     try:
         report: dict[str, Any] = json.loads(path.read_text())
     except json.JSONDecodeError as error:
@@ -100,5 +102,5 @@ def latest_run() -> Path:
     root = results_root()
     folders = sorted(p for p in root.glob("*") if (p / "report.json").is_file()) if root.is_dir() else []
     if not folders:
-        raise BadInput(f"no scenario results under {root}", hint="run one: `inv scenario.run NAME`")
+        raise BadInput(f"no scenario results under {root}", hint="run one: `./slicelab scenario.run NAME`")
     return folders[-1]

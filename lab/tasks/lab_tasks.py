@@ -64,11 +64,11 @@ def shell(c: Context, root: bool = False) -> None:
 @task(name="exec", help={"root": "run as root instead of the lab user"})
 @reports_errors
 def exec_(c: Context, root: bool = False) -> None:
-    """Run a shell command line in the lab machine: inv lab.exec -- CMD ARGS…"""
+    """Run a shell command line in the lab machine: ./slicelab lab.exec -- CMD ARGS…"""
     # invoke passes what follows `--` as one string with the shell's quoting already gone, so
     # it runs as a shell command line in the machine, where pipes and `;` work too.
     if not c.remainder.strip():
-        raise BadInput("no command given", hint="inv lab.exec -- systemctl --user list-units")
+        raise BadInput("no command given", hint="./slicelab lab.exec -- systemctl --user list-units")
     lab = lifecycle.attach()
     result = lab.machine.exec(["sh", "-c", c.remainder], user=not root, check=False)
     sys.stdout.write(result.stdout)
@@ -107,4 +107,4 @@ def _interactive(lab: lifecycle.Lab, argv: list[str], root: bool) -> None:
             continue
         raise SystemExit(completed.returncode)
     raise BadInput("an interactive shell needs the podman or docker command-line client here",
-                   hint="use `inv lab.exec -- CMD` instead, or install podman")  # fmt: skip
+                   hint="use `./slicelab lab.exec -- CMD` instead, or install podman")  # fmt: skip

@@ -8,7 +8,7 @@ from invoke.exceptions import Exit
 
 from lab import lifecycle
 from lab.scenario import load_scenario
-from lab.scenarios import find_scenario, run_scenario, scenario_paths
+from lab.scenarios import find_scenario, run_scenario, scenario_paths, select_strategies
 from lab.sizes import parse_size
 from lab.tasks.cli import reports_errors
 from lab.tasks.lab_tasks import DEFAULT_MEMORY, DEFAULT_SWAP, HELP
@@ -29,7 +29,7 @@ def list_(c: Context) -> None:
 @task(
     iterable=["strategy"],
     help={
-        "name": "a scenario name from `inv scenario.list`, or a path to a YAML file",
+        "name": "a scenario name from `./slicelab scenario.list`, or a path to a YAML file",
         "strategy": "run only this strategy (repeat for several; default: the scenario's own list)",
         "verbose": HELP["verbose"],
     },
@@ -37,8 +37,10 @@ def list_(c: Context) -> None:
 @reports_errors
 def run(c: Context, name: str, strategy: list[str] | None = None, verbose: bool = False) -> None:
     """Run one scenario on the running lab; exit 1 when an expectation fails."""
+    path = find_scenario(name)
+    select_strategies(load_scenario(path), strategy or [])  # bad input fails before the lab check
     lab = lifecycle.attach()
-    folder, report = run_scenario(lab, find_scenario(name), strategy or [])
+    folder, report = run_scenario(lab, path, strategy or [])
     print(f"results: {folder}")
     if not report["passed"]:
         raise Exit(code=1)

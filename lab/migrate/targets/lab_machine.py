@@ -85,7 +85,7 @@ class LabTarget(Target):
             raise LabError(
                 f"copying the changed files into the lab machine failed, the files there "
                 f"were restored: {error}",
-                hint="check the lab with `inv lab.status`, then run the command again",
+                hint="check the lab with `./slicelab lab.status`, then run the command again",
             ) from error
         return result
 
