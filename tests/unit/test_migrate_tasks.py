@@ -163,3 +163,16 @@ def test_apply_then_rollback_restores_bytes(
     migrate_tasks.rollback(Context(), **flags)
     assert "Restored 3 files" in capsys.readouterr().out
     assert snapshot(quadlets, units) == before
+
+
+def test_failed_unit_with_queued_job_is_not_failed() -> None:
+    from lab.migrate.restart import FAILED_SECONDS, UnitState, _check_failed
+
+    def no_systemctl(args, *, check=True):  # type: ignore[no-untyped-def]
+        raise AssertionError("no error report expected")
+
+    queued = UnitState("a.service", "failed", "failed", "exit-code", 0, 0, job="2294")
+    since: dict[str, float] = {}
+    _check_failed(no_systemctl, {"a.service": queued}, ["a.service"], since, 0.0)
+    _check_failed(no_systemctl, {"a.service": queued}, ["a.service"], since, FAILED_SECONDS + 1)
+    assert since == {}
