@@ -4,24 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_SHORT = {
-    "survived": "ok",
-    "oomd": "OOMD",
-    "kernel-oom": "KERNEL-OOM",
-    "killed": "KILLED",
-    "restarted": "restarted",
-    "failed": "FAILED",
-}
-
-
-def _cell(service: dict[str, Any]) -> str:
-    outcome = service["outcome"]
-    text = _SHORT.get(outcome, outcome)
-    if outcome == "oomd" and service["oomd_kills"] > 1:
-        text += f"×{service['oomd_kills']}"
-    if service["restarts"] and outcome != "restarted":
-        text += f" (+{service['restarts']} restarts)"
-    return text
+from lab.report.facts import outcome_cell
 
 
 def render_matrix(report: dict[str, Any]) -> str:
@@ -38,7 +21,7 @@ def render_matrix(report: dict[str, Any]) -> str:
     ]
     by_run = [{s["name"]: s for s in run["services"]} for run in runs]
     for name in names:
-        cells = [_cell(services[name]) if name in services else "-" for services in by_run]
+        cells = [outcome_cell(services[name]) if name in services else "-" for services in by_run]
         lines.append(name.ljust(width) + "".join(c.ljust(colw) for c in cells))
     lines.append("")
     for run in runs:
