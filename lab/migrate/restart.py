@@ -20,7 +20,9 @@ from lab.retry import NotYet, policy
 
 log = logging.getLogger(__name__)
 
-RESTART_SECONDS = 300.0
+# Seconds one tier may take to come back. Thirteen rootless containers took 163 s under TCG
+# on 2 cores, and over 250 s while other VMs shared them.
+RESTART_SECONDS = 600.0
 POLL_SECONDS = 0.5
 # A restart job whose stop times out shows ActiveState=failed and then still starts the unit,
 # and Restart= brings a failed unit back after RestartSec (100 ms by default). So a unit
