@@ -1,4 +1,4 @@
-"""What systemd-oomd watches, read from `oomctl dump`, checked against the policy profile."""
+"""The cgroups systemd-oomd watches, read from `oomctl dump` and checked against the policy profile."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Where slicelab keeps caches and state on the host; read from the environment at call time."""
+"""Folders for slicelab's caches and state on the host, read from the environment at call time."""
 
 from __future__ import annotations
 

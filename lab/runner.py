@@ -102,7 +102,12 @@ def run_strategy(lab: Lab, scenario: Scenario, strategy: Strategy, progress: Pro
 
 def set_swap(machine: Machine, swap: int | None) -> None:
     """Cap the swap the user's processes may use (None lifts the cap again)."""
-    value = "infinity" if swap is None else systemd_size(swap) if swap else "0"
+    if swap is None:
+        value = "infinity"
+    elif swap == 0:
+        value = "0"
+    else:
+        value = systemd_size(swap)
     machine.exec(["systemctl", "set-property", "--runtime", USER_SLICE, f"MemorySwapMax={value}"])
 
 

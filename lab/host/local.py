@@ -69,14 +69,14 @@ class LocalHost:
 
 
 def connect_local() -> LocalHost:
-    """Connect to the first answering podman socket, or start a private one on a 0600 socket."""
+    """Connect to the first podman socket that responds, or start a private one on a 0600 socket."""
     for url in socket_candidates():
         with contextlib.suppress(docker.errors.DockerException, OSError):
             docker.DockerClient(base_url=url, timeout=5).version()
             return LocalHost(url)
     socket = runtime_dir() / "podman.sock"
     socket.unlink(missing_ok=True)
-    log.info("No podman socket answers; starting a private `podman system service` at %s", socket)
+    log.info("No podman socket responds; starting a private `podman system service` at %s", socket)
     service = subprocess.Popen(
         ["podman", "system", "service", "--time=0", f"unix://{socket}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
@@ -91,7 +91,7 @@ def connect_local() -> LocalHost:
                 host.client(timeout=5).version()
     except (NotYet, docker.errors.DockerException, OSError) as error:
         host.stop()
-        raise LabError(f"the private podman service did not answer: {error}",
+        raise LabError(f"the private podman service did not respond: {error}",
                        hint="start the socket: `systemctl --user enable --now podman.socket`") from error
     socket.chmod(0o600)
     return host

@@ -27,7 +27,7 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def ensure_baked(disk: VmDisk, memory_mib: int) -> None:
-    """Bake the base and lab images into the cached disk unless it holds the current ones."""
+    """Bake the base and lab images into the cached disk unless it contains the current ones."""
     wanted = image_tag(LOCAL_BASE)
     with _locked(disk.folder):
         if disk.baked_marker.exists() and disk.baked_marker.read_text().strip() == wanted:

@@ -33,7 +33,7 @@ BOOT_TIMEOUT = {Accel.KVM: 120.0, Accel.TCG: 300.0}
 
 @dataclass
 class VmRecord:
-    """What a running VM leaves in the state folder, so a later command can find or reap it."""
+    """The record a running VM leaves in the state folder, so a later command can find or reap it."""
 
     vm_id: str
     pid: int
@@ -115,7 +115,7 @@ class VmHost:
 
 
 def boot_vm(disk: VmDisk, memory_mib: int, cpus: int, *, writable_base: bool = False) -> VmHost:
-    """Boot a VM from the cached disk and wait until its podman API answers.
+    """Boot a VM from the cached disk and wait until its podman API responds.
 
     With writable_base the VM writes straight into the cached disk (used once, to bake the
     lab images in); otherwise into a fresh qcow2 overlay that is deleted when the VM stops.
@@ -162,10 +162,10 @@ def _wait_for_api(host: VmHost, spec: VmSpec, seconds: float) -> None:
         raise
     except Exception as error:
         raise LabError(
-            f"the VM's podman API did not answer within {seconds:.0f} s ({error})",
+            f"the VM's podman API did not respond within {seconds:.0f} s ({error})",
             hint="the serial console's last lines:\n" + _serial_tail(spec.serial_log),
         ) from error
-    log.info("  podman API answered after %.0f s", time.monotonic() - started)
+    log.info("  podman API responded after %.0f s", time.monotonic() - started)
 
 
 def _serial_tail(serial_log: Path, lines: int = 20) -> str:

@@ -32,13 +32,13 @@ PACKAGES = (
 )  # fmt: skip
 DISK_SIZE = "16G"
 VM_FILES = REPO / "containers" / "vm"
-# Left out of the lab image's base: what only a VM boots with, and what nobody reads there.
+# Left out of the lab image's base: what only a VM boots with, and what no program reads there.
 BASE_EXCLUDES = (
     "./boot", "./usr/lib/modules", "./var/cache/apt/archives/*.deb", "./var/lib/apt/lists/*",
     "./usr/share/doc", "./usr/share/man", "./usr/share/locale", "./usr/share/info",
     "./etc/fstab", "./etc/hostname",
 )  # fmt: skip
-# Units the VM must not run: consoles nobody logs in on, and systemd-oomd, which belongs to
+# Units the VM must not run: consoles no user logs in on, and systemd-oomd, which belongs to
 # the lab machine inside the VM and must not act on the lab machine as a whole.
 VM_MASKED_UNITS = (
     "serial-getty@ttyS0.service", "getty@tty1.service", "systemd-oomd.service", "systemd-oomd.socket",

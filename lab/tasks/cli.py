@@ -1,4 +1,4 @@
-"""What every task shares: logging, and one way to report a LabError and exit."""
+"""Helpers every task shares: logging, and one way to report a LabError and exit."""
 
 from __future__ import annotations
 

@@ -57,12 +57,12 @@ def test_service_loads_run_inside_the_container() -> None:
     commands = [argv for _, argv, _ in machine.calls]
     assert all(argv[:3] == ["podman", "exec", "--detach"] for argv in commands)
     assert [argv[3] for argv in commands] == ["jellyfin", "jellyfin", "immich-ml", "prometheus"]
-    # The spike holds no longer than its phase, and the leak rate is per second.
+    # The spike lasts no longer than its phase, and the leak rate is per second.
     assert commands[2][-3:] == ["hold", "250", "90.0"]
     assert commands[3][-3:] == ["leak", "10.0", "200"]
 
 
-def test_bloat_is_a_service_with_memory_high_and_private_interpreter() -> None:
+def test_bloat_service_setup() -> None:
     machine = RecordingMachine()
     started = start_load(machine, Bloat(size=_size(300), memory_high=_size(10), slice="app.slice"), 60.0)  # type: ignore[arg-type]
     assert started.units == ("bloat.service",)
