@@ -30,6 +30,7 @@ RUNTIME_SOURCE = REPO / "containers" / "lab" / "runtime"
 RUNTIME_DIR = "/usr/local/libexec/slicelab"
 MEMLOAD = f"{RUNTIME_DIR}/memload.py"
 PRIVATE_PYTHON = "/home/lab/.cache/slicelab-bloat-python"
+BLOAT_FILE = "/home/lab/.cache/slicelab-bloat.bin"
 SERVICE_LOAD_PATTERN = "standin.py (hold|leak|read) "
 
 
@@ -96,12 +97,12 @@ def start_load(machine: Machine, load: Load, duration: float) -> Started:
             _service_exec(machine, service, ["leak", str(rate.lab / 60), str(maximum.lab)])
             return Started(service_loads=True)
         case Bloat(size=size, memory_high=high, slice=slice_name):
-            # bloat runs a private copy of the interpreter, so its code pages are charged to
-            # bloat's own cgroup as a program's are. Without swap they are the only pages
-            # reclaim can scan there, and systemd-oomd kills only with reclaim activity.
+            # systemd-oomd kills only with reclaim activity. bloat runs a private copy of the
+            # interpreter, so its code pages are charged to its own cgroup as a program's are,
+            # and re-reads a file of its own: reclaim has pages to scan even without swap.
             script = (
                 f"mkdir -p {PRIVATE_PYTHON.rsplit('/', 1)[0]} && cp /usr/bin/python3 {PRIVATE_PYTHON} && "
-                f"exec {PRIVATE_PYTHON} {MEMLOAD} bloat {size.lab}"
+                f"exec {PRIVATE_PYTHON} {MEMLOAD} bloat {size.lab} {BLOAT_FILE}"
             )
             unit = _user_unit(machine, "bloat", slice_name, ["-c", script], (f"MemoryHigh={high.lab}",),
                               scope=False, program="/bin/sh")  # fmt: skip

@@ -6,9 +6,10 @@
     memload.py hold SIZE                     hold SIZE, re-read every 5 s (a shell-like set)
     memload.py churn PATH SIZE               write a SIZE file once, then read it in a loop
                                              (page cache churn, as file-heavy apps cause)
-    memload.py bloat SIZE                    keep SIZE allocated, replacing the oldest pages
+    memload.py bloat SIZE [PATH]             keep SIZE allocated, replacing the oldest pages
                                              without pause (the "bloat" unit of systemd's
-                                             TEST-55 oomd test)
+                                             TEST-55 oomd test); with PATH, a second process
+                                             also re-reads a SIZE/4 file written there
 
 Sizes are bytes. Reading pages in address order over a set larger than memory is the worst
 case for LRU reclaim: each pass evicts the pages the next pass needs, so the task stalls.
@@ -78,13 +79,35 @@ def churn(path, size):
         read_file(path)
 
 
-def bloat(size):
+def make_uncached_file(path, size):
+    """Write SIZE bytes to PATH without leaving them in the page cache.
+
+    Each chunk is flushed and dropped as it is written, so the file costs no memory until it
+    is read, and reading it then charges its pages to the reader's cgroup.
+    """
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        for offset in range(0, max(CHUNK, size), CHUNK):
+            handle.write(b"\x5a" * CHUNK)
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.posix_fadvise(handle.fileno(), offset, CHUNK, os.POSIX_FADV_DONTNEED)
+
+
+def bloat(size, path=None):
     """Keep SIZE allocated while replacing the oldest megabytes with new ones, without pause.
 
     The churn keeps reclaim scanning: freeing old pages frees their swap slots, so the kernel
     can go on swapping out, where a fixed set would fill a small swap once and then only be
-    throttled, with no reclaim for systemd-oomd to see.
+    throttled, with no reclaim for systemd-oomd to see. With PATH, a child re-reads a file
+    whose pages are charged to the same cgroup: reclaim then always has file pages to scan,
+    even when the anonymous set cannot go to swap at all.
     """
+    if path:
+        make_uncached_file(path, size // 4)
+        if os.fork() == 0:
+            while True:
+                read_file(path)
     blocks = collections.deque()
     held = 0
     while True:
@@ -103,7 +126,7 @@ def main(argv):
     elif mode == "churn":
         churn(argv[1], int(argv[2]))
     elif mode == "bloat":
-        bloat(args[0])
+        bloat(args[0], argv[2] if len(argv) > 2 else None)
     else:
         print(__doc__, file=sys.stderr)
         return 2
