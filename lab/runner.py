@@ -25,7 +25,7 @@ from lab.scenario import Scenario
 from lab.services import service_names, unit_name
 from lab.sizes import systemd_size
 from lab.startup import wait_for_services
-from lab.strategy import Strategy
+from lab.strategy import Size, Strategy
 from lab.verdict import ExpectationResult, FindingRecord, check_expectations, record_findings
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ def run_strategy(lab: Lab, scenario: Scenario, strategy: Strategy, progress: Pro
     try:
         place_services(lab, strategy)
         set_swap(machine, swap)
+        set_user_memory_high(machine, scenario.machine.user_memory_high)
         install_runtime(machine)
         wait_for_services(machine)
         watched = [WatchedCgroup(w.path, w.limit, w.duration) for w in read_watched(machine)]
@@ -89,6 +90,7 @@ def run_strategy(lab: Lab, scenario: Scenario, strategy: Strategy, progress: Pro
         collect.stop_sampler(machine)
         restore_default(lab, strategy)
         set_swap(machine, None)
+        set_user_memory_high(machine, None)
     pressures = [measure_pressure(samples, item) for item in watched]
     outcomes = decide_outcomes(observations)
     return StrategyRun(
@@ -109,6 +111,12 @@ def set_swap(machine: Machine, swap: int | None) -> None:
     else:
         value = systemd_size(swap)
     machine.exec(["systemctl", "set-property", "--runtime", USER_SLICE, f"MemorySwapMax={value}"])
+
+
+def set_user_memory_high(machine: Machine, size: Size | None) -> None:
+    """Throttle the users' processes above size (None lifts the throttle again)."""
+    value = "infinity" if size is None else systemd_size(size.lab)
+    machine.exec(["systemctl", "set-property", "--runtime", "user.slice", f"MemoryHigh={value}"])
 
 
 def _run_phases(

@@ -115,10 +115,16 @@ class LoadKind(StrEnum):
 
 @dataclass(frozen=True)
 class Machine:
-    """The modelled machine: its RAM and its swap (0 for none)."""
+    """The modelled machine: its RAM, its swap (0 for none), and an optional user.slice throttle.
+
+    `user_memory_high` sets MemoryHigh on user.slice: above it, every user process that
+    allocates is slowed down. The throttle replaces the thrashing of a machine whose RAM and
+    zram are full, because a lab under emulation cannot thrash that hard with reclaim alone.
+    """
 
     memory: Size
     swap: Size
+    user_memory_high: Size | None = None
 
 
 @dataclass(frozen=True)
@@ -594,10 +600,20 @@ class _ScenarioReader:
         )
 
     def machine(self, node: yaml.Node, path: str) -> Machine:
-        fields = self.mapping(node, path, ("memory", "swap"), required=("memory", "swap"))
+        fields = self.mapping(node, path, ("memory", "swap", "user_memory_high"), required=("memory", "swap"))
+        memory = self.size(fields["memory"], fields.path_of("memory"))
+        throttle_node = fields.get("user_memory_high")
+        throttle = None
+        if throttle_node is not None:
+            throttle = self.size(throttle_node, fields.path_of("user_memory_high"))
+            if throttle.modelled >= memory.modelled:
+                self.fail(throttle_node, fields.path_of("user_memory_high"),
+                          f"user_memory_high must be below the machine's memory ({fields['memory'].value})",
+                          "leave it out to run without the throttle")  # fmt: skip
         return Machine(
-            memory=self.size(fields["memory"], fields.path_of("memory")),
+            memory=memory,
             swap=self.size(fields["swap"], fields.path_of("swap"), allow_zero=True),
+            user_memory_high=throttle,
         )
 
     def services(self, node: yaml.Node | None, path: str) -> dict[str, ServiceOverride]:

@@ -2,7 +2,7 @@
 
 Schema version 1 (every size in bytes, every time in seconds):
   schema: 1, scenario, description, source, started, host {kind, accel},
-  machine {modelled_memory, lab_memory, modelled_swap, scale}, policy,
+  machine {modelled_memory, lab_memory, modelled_swap, modelled_user_memory_high, scale}, policy,
   runs: [{strategy, description, swap, seconds, phases [{name, start, end}],
           pressure [{cgroup, limit, duration, peak_full_avg10, peak_t, seconds_above,
                      longest_above, condition_met}],
@@ -30,6 +30,7 @@ SCHEMA_VERSION = 1
 
 
 def build_report(lab: Lab, scenario: Scenario, runs: list[StrategyRun], started: datetime) -> dict[str, Any]:
+    throttle = scenario.machine.user_memory_high
     return {
         "schema": SCHEMA_VERSION,
         "scenario": scenario.name,
@@ -41,6 +42,7 @@ def build_report(lab: Lab, scenario: Scenario, runs: list[StrategyRun], started:
             "modelled_memory": scenario.machine.memory.modelled,
             "lab_memory": lab.record.memory,
             "modelled_swap": scenario.machine.swap.modelled,
+            "modelled_user_memory_high": throttle.modelled if throttle else None,
             "scale": float(scenario.scale),
         },
         "policy": str(scenario.policy),

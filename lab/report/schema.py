@@ -131,7 +131,16 @@ REPORT_SCHEMA: dict[str, Any] = {
             "started": {**_TEXT, "description": "ISO 8601 local time the scenario run started"},
             "host": _object({"kind": _TEXT, "accel": _TEXT}, "where the lab machine ran"),
             "machine": _object(
-                {"modelled_memory": _COUNT, "lab_memory": _COUNT, "modelled_swap": _COUNT, "scale": _NUMBER},
+                {
+                    "modelled_memory": _COUNT,
+                    "lab_memory": _COUNT,
+                    "modelled_swap": _COUNT,
+                    "modelled_user_memory_high": {
+                        "type": ["integer", "null"],
+                        "description": "MemoryHigh on user.slice, standing in for thrashing; null for none",
+                    },
+                    "scale": _NUMBER,
+                },
                 "the machine the scenario models and the lab machine that scales it down",
             ),
             "policy": _TEXT,

@@ -10,6 +10,7 @@ import pytest
 from lab import lifecycle
 from lab.policy import USER_MANAGER
 from lab.scenarios import find_scenario, run_scenario
+from lab.services import service_names
 
 pytestmark = pytest.mark.integration
 
@@ -45,6 +46,33 @@ def test_test55_bloat_killed_chill_alive(lab: lifecycle.Lab, tmp_path: Path,
     assert services.get("chill.service", {"outcome": "survived"})["outcome"] == "survived"
     assert any(kill["cgroup"].endswith("/app.slice/bloat.service") for kill in run["kills"])
     assert report["passed"]
+
+
+def _unit_of(cgroup: str) -> str:
+    """Return the report's name for the unit a killed cgroup belongs to."""
+    slice_and_below = cgroup.removeprefix(USER_MANAGER + "/").split("/")
+    unit = slice_and_below[1]
+    service = unit.removesuffix(".service")
+    return service if service in service_names() else unit
+
+
+def test_incident_under_none_kills_and_attributes(
+    lab: lifecycle.Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Which slice meets oomd's condition first varies from run to run: app.slice, the session,
+    # or the user manager's own user.slice. So the test checks what is settled: the desktop
+    # pressure met the condition, and every kill is attributed to its unit.
+    report = _run(lab, "incident", ["none"], tmp_path, monkeypatch)
+    run = report["runs"][0]
+    met = [item["cgroup"] for item in run["pressure"] if item["condition_met"]]
+    assert any(cgroup.startswith(USER_MANAGER) for cgroup in met), run["pressure"]
+    assert run["kills"], f"no oomd kill; pressure: {run['pressure']}"
+
+    services = _services(run)
+    for kill in run["kills"]:
+        unit = _unit_of(kill["cgroup"])
+        assert services[unit]["outcome"] == "oomd", services[unit]
+        assert "oomd-journal" in {item["source"] for item in services[unit]["evidence"]}
 
 
 def test_container_growth_under_seed_kills_in_container_slice(

@@ -1,8 +1,9 @@
 """Memory loads for the lab machine's desktop: grow in steps and keep the working set hot.
 
     memload.py app START STEP INTERVAL MAX   grow from START by STEP every INTERVAL seconds up
-                                             to MAX, reading every page over and over, like a
-                                             browser or IDE whose working set stays in use
+                                             to MAX, reading every page over and over, then
+                                             replace the oldest pages with new ones without
+                                             pause, like a browser whose heap is collected
     memload.py hold SIZE                     hold SIZE, re-read every 5 s (a shell-like set)
     memload.py churn PATH SIZE               write a SIZE file once, then read it in a loop
                                              (page cache churn, as file-heavy apps cause)
@@ -40,15 +41,29 @@ def read_pages(blocks):
 
 
 def app(start, step, interval, maximum):
-    blocks = [touch(start)]
+    blocks = collections.deque([touch(start)])
     held, next_step = start, time.monotonic() + interval
-    while True:
+    while held < maximum:
         read_pages(blocks)
-        if held < maximum and time.monotonic() >= next_step:
+        if time.monotonic() >= next_step:
             grow = min(step, maximum - held)
             blocks.append(touch(grow))
             held += grow
             next_step += interval
+    replace_oldest(blocks, held, maximum)
+
+
+def replace_oldest(blocks, held, limit):
+    """Allocate new megabytes and free the oldest ones forever, keeping LIMIT bytes held.
+
+    A garbage-collected heap behaves so: at a memory limit every new page waits for reclaim,
+    so the program stalls instead of running.
+    """
+    while True:
+        blocks.append(touch(4 * CHUNK))
+        held += 4 * CHUNK
+        while held > limit:
+            held -= len(blocks.popleft())
 
 
 def hold(size):
@@ -108,13 +123,7 @@ def bloat(size, path=None):
         if os.fork() == 0:
             while True:
                 read_file(path)
-    blocks = collections.deque()
-    held = 0
-    while True:
-        blocks.append(touch(4 * CHUNK))
-        held += 4 * CHUNK
-        while held > size:
-            held -= len(blocks.popleft())
+    replace_oldest(collections.deque(), 0, size)
 
 
 def main(argv):
