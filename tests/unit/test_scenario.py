@@ -253,6 +253,23 @@ def test_zero_swap_allowed() -> None:
     assert parse(MINIMAL).machine.swap == Size(0, 0)
 
 
+def test_user_memory_high_optional() -> None:
+    assert parse(MINIMAL).machine.user_memory_high is None
+
+
+def test_user_memory_high_scaled() -> None:
+    text = MINIMAL.replace("swap: 0", "swap: 0\n  user_memory_high: 20G")
+    machine = parse(text).scaled(3 * G).machine
+    assert machine.user_memory_high == Size(20 * G, 2 * G)
+
+
+def test_user_memory_high_at_memory_rejected() -> None:
+    error = parse_error(MINIMAL.replace("swap: 0", "swap: 0\n  user_memory_high: 30G"))
+    assert error.field_path == "machine.user_memory_high"
+    assert error.line == 5
+    assert "below the machine's memory (30G)" in error.problem
+
+
 def test_float_size_rejected() -> None:
     error = parse_error(MINIMAL.replace("swap: 0", "swap: 0.5"))
     assert error.field_path == "machine.swap"
