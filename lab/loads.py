@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from lab.errors import CommandFailed
 from lab.machine import FileSpec, Machine
 from lab.paths import REPO
+from lab.retry import NotYet, policy
 from lab.scenario import (
     Bloat,
     CacheChurn,
@@ -31,6 +33,7 @@ RUNTIME_DIR = "/usr/local/libexec/slicelab"
 MEMLOAD = f"{RUNTIME_DIR}/memload.py"
 PRIVATE_PYTHON = "/home/lab/.cache/slicelab-bloat-python"
 BLOAT_FILE = "/home/lab/.cache/slicelab-bloat.bin"
+SERVICE_WAIT_SECONDS = 60.0
 SERVICE_LOAD_PATTERN = "standin.py (hold|leak|read) "
 
 
@@ -64,8 +67,28 @@ def _user_unit(machine: Machine, unit: str, slice_name: str, argv: list[str],
 
 
 def _service_exec(machine: Machine, service: str, args: list[str]) -> None:
+    """Start a burst in the service's container, waiting while the container restarts.
+
+    A container that oomd or the kernel just killed is restarted by systemd within seconds.
+    If it is still not running after SERVICE_WAIT_SECONDS, the burst is skipped with a
+    warning, because the run's evidence already records why the service was down.
+    """
     command = ["podman", "exec", "--detach", service, "/usr/bin/python3", "-S", "-u", "/standin.py", *args]
-    machine.exec(command, user=True)
+    try:
+        for attempt in policy(SERVICE_WAIT_SECONDS, 2.0):
+            with attempt:
+                result = machine.exec(command, user=True, check=False)
+                if result.status != 0 and _not_running(result.stderr):
+                    raise NotYet(result.stderr.strip())
+    except NotYet as error:
+        log.warning("Skipped a %s burst in %s: the container is not running (%s)", args[0], service, error)
+        return
+    if result.status != 0:
+        raise CommandFailed(result.argv, result.status, result.stderr or result.stdout)
+
+
+def _not_running(stderr: str) -> bool:
+    return "is not running" in stderr or "no such container" in stderr
 
 
 def start_load(machine: Machine, load: Load, duration: float) -> Started:

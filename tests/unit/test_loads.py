@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from lab import loads
+from lab.errors import CommandFailed
 from lab.loads import MEMLOAD, start_load, stop_loads
+from lab.machine import ExecResult
 from lab.scenario import Bloat, Chill, DesktopApps, DesktopSession, Leak, MlSpike, Transcode
 from lab.strategy import Size
 
 
 class RecordingMachine:
-    def __init__(self) -> None:
+    def __init__(self, failures: list[tuple[int, str]] | None = None) -> None:
         self.calls: list[tuple[str, list[str], bool]] = []
+        self.failures = failures or []
 
-    def exec(self, argv: list[str], *, user: bool = False, check: bool = True, **_: Any) -> None:
+    def exec(self, argv: list[str], *, user: bool = False, check: bool = True, **_: Any) -> ExecResult:
         self.calls.append(("exec", list(argv), user))
+        status, stderr = self.failures.pop(0) if self.failures else (0, "")
+        return ExecResult(list(argv), status, "", stderr)
 
     def exec_detached(self, argv: list[str], *, user: bool = False) -> None:
         self.calls.append(("detached", list(argv), user))
@@ -88,3 +96,26 @@ def test_stop_loads_stops_units_and_service_bursts() -> None:
     commands = [argv for _, argv, _ in machine.calls]
     assert ["systemctl", "--user", "stop", "session-shell.scope"] in commands
     assert any(argv[0] == "pkill" for argv in commands)
+
+
+NOT_RUNNING = (125, "Error: OCI runtime error: crun: the container `51be8a` is not running")
+
+
+def test_service_burst_waits_for_restart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("lab.retry.time.sleep", lambda _: None)
+    machine = RecordingMachine([NOT_RUNNING, NOT_RUNNING])
+    assert start_load(machine, MlSpike(service="immich-ml", size=_size(250), hold=60.0), 60.0).service_loads  # type: ignore[arg-type]
+    assert len(machine.calls) == 3
+
+
+def test_service_burst_skipped_when_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loads, "SERVICE_WAIT_SECONDS", 0.0)
+    machine = RecordingMachine([NOT_RUNNING])
+    start_load(machine, MlSpike(service="immich-ml", size=_size(250), hold=60.0), 60.0)  # type: ignore[arg-type]
+    assert len(machine.calls) == 1
+
+
+def test_service_burst_other_failure_raises() -> None:
+    machine = RecordingMachine([(127, "python3: not found")])
+    with pytest.raises(CommandFailed):
+        start_load(machine, MlSpike(service="immich-ml", size=_size(250), hold=60.0), 60.0)  # type: ignore[arg-type]
