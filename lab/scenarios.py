@@ -79,6 +79,9 @@ def run_scenario(
     except BaseException:
         if not any(folder.iterdir()):
             folder.rmdir()  # an interrupted first strategy leaves nothing worth keeping
+        elif len(runs) < len(scaled.strategies):
+            log.error("Scenario %s stopped during strategy %s; %s keeps the %d strategies that ran",
+                      scenario.name, scaled.strategies[len(runs)].name, folder, len(runs))  # fmt: skip
         raise
     report = json_report.build_report(lab, scaled, runs, started)
     write_all(folder, report)

@@ -23,6 +23,14 @@ OUTCOME_LABELS = {
 }
 
 
+def result_text(report: dict[str, Any]) -> str:
+    """Return the one-line result of a report, saying so when the run stopped early."""
+    result = "all expectations held" if report["passed"] else "an expectation FAILED"
+    if not report.get("complete", True):
+        result += f" in the {len(report['runs'])} strategies that ran before the run stopped"
+    return result
+
+
 @dataclass(frozen=True)
 class Table:
     header: tuple[str, ...]

@@ -30,7 +30,7 @@ figure { margin: 1em 0; } img { max-width: 100%; border: 1px solid #ddd; }
 def render_html(recorded: RecordedRun) -> str:
     """Render the run as an HTML document with its tables and one plot per strategy."""
     report = recorded.report
-    result = "all expectations held" if report["passed"] else "an expectation FAILED"
+    result = facts.result_text(report)
     css_class = "passed" if report["passed"] else "failed"
     machine = report["machine"]
     body = [

@@ -30,6 +30,7 @@ SCHEMA_VERSION = 1
 
 
 def build_report(lab: Lab, scenario: Scenario, runs: list[StrategyRun], started: datetime) -> dict[str, Any]:
+    """Build the report of the strategies that ran; `complete` is false until all of them did."""
     throttle = scenario.machine.user_memory_high
     return {
         "schema": SCHEMA_VERSION,
@@ -48,6 +49,7 @@ def build_report(lab: Lab, scenario: Scenario, runs: list[StrategyRun], started:
         "policy": str(scenario.policy),
         "runs": [_run(run) for run in runs],
         "passed": not any(run.failed for run in runs),
+        "complete": len(runs) == len(scenario.strategies),
     }
 
 

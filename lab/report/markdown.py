@@ -31,7 +31,7 @@ def render_summary(recorded: RecordedRun) -> str:
 
 def _heading(report: dict[str, Any]) -> str:
     machine = report["machine"]
-    result = "all expectations held" if report["passed"] else "an expectation FAILED"
+    result = facts.result_text(report)
     description = " ".join(str(report["description"]).split())
     return (
         f"# slicelab scenario {report['scenario']}: {result}\n\n"

@@ -146,6 +146,7 @@ REPORT_SCHEMA: dict[str, Any] = {
             "policy": _TEXT,
             "runs": _array(_RUN),
             "passed": {"type": "boolean", "description": "true when no expectation failed"},
+            "complete": {"type": "boolean", "description": "false when the run stopped early"},
         },
         "the record of one scenario run",
     ),

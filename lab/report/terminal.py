@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lab.report.facts import outcome_cell
+from lab.report.facts import outcome_cell, result_text
 
 
 def render_matrix(report: dict[str, Any]) -> str:
@@ -40,5 +40,5 @@ def render_matrix(report: dict[str, Any]) -> str:
             lines.append(
                 f"    FINDING      {finding['unit']}: observed {finding['observed']} ({finding['note']})"
             )
-    lines.append("RESULT: " + ("all expectations held" if report["passed"] else "an expectation FAILED"))
+    lines.append("RESULT: " + result_text(report))
     return "\n".join(lines)
