@@ -69,7 +69,7 @@ def _user_unit(machine: Machine, unit: str, slice_name: str, argv: list[str],
 def _service_exec(machine: Machine, service: str, args: list[str]) -> None:
     """Start a burst in the service's container, waiting while the container restarts.
 
-    A container that oomd or the kernel just killed is restarted by systemd within seconds.
+    A container that oomd or the kernel just killed comes back through its unit's Restart=.
     If it is still not running after SERVICE_WAIT_SECONDS, the burst is skipped with a
     warning, because the run's evidence already records why the service was down.
     """
