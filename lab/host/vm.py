@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import docker
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from lab.errors import LabError
 from lab.host import processes
@@ -127,16 +128,21 @@ def boot_vm(disk: VmDisk, memory_mib: int, cpus: int, *, writable_base: bool = F
     """
     # Under TCG the guest kernel once panicked in its timer code a second into a boot, while two
     # VMs shared two cores. A panic that early does not come from the disk, so boot again.
-    for attempt in range(1, BOOT_ATTEMPTS + 1):
-        try:
-            return _boot_once(disk, memory_mib, cpus, writable_base)
-        except GuestPanic as error:
-            if attempt == BOOT_ATTEMPTS:
-                raise
-            panic = next(line for line in (error.hint or "").splitlines() if "Kernel panic" in line)
-            log.warning("The VM's kernel panicked while booting (%s); booting again (attempt %d of %d)",
-                        panic.strip(), attempt + 1, BOOT_ATTEMPTS)  # fmt: skip
-    raise AssertionError("unreachable")
+    retrying = Retrying(
+        stop=stop_after_attempt(BOOT_ATTEMPTS),
+        retry=retry_if_exception_type(GuestPanic),
+        before_sleep=_log_panic,
+        reraise=True,
+    )
+    return retrying(_boot_once, disk, memory_mib, cpus, writable_base)
+
+
+def _log_panic(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    hint = getattr(error, "hint", None) or ""
+    panic = next((line.strip() for line in hint.splitlines() if "Kernel panic" in line), "no panic line")
+    log.warning("The VM's kernel panicked while booting (%s); booting again (attempt %d of %d)",
+                panic, state.attempt_number + 1, BOOT_ATTEMPTS)  # fmt: skip
 
 
 def _boot_once(disk: VmDisk, memory_mib: int, cpus: int, writable_base: bool) -> VmHost:

@@ -95,7 +95,7 @@ def churn(path, size):
 
 
 def make_uncached_file(path, size):
-    """Write SIZE bytes to PATH without leaving them in the page cache.
+    """Write SIZE bytes, rounded up to whole MiB, to PATH without leaving them in the page cache.
 
     Each chunk is flushed and dropped as it is written, so the file costs no memory until it
     is read, and reading it then charges its pages to the reader's cgroup.
