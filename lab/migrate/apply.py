@@ -100,7 +100,7 @@ def apply(
     _raise_blockers(migration)
     if not migration.has_changes:
         result = _result(migration, backup=None)
-        log.info("%s", result.summary())
+        log.debug("%s", result.summary())
         return result
     changed = _unique_targets(migration.changed_files)
     if validate is not None:
@@ -114,7 +114,7 @@ def apply(
     with step(f"Writing {len(changed)} quadlet files and {migration.dropin.path.name}"):
         _write_all(migration, changed, backup)
     result = _result(migration, backup=backup)
-    log.info("%s", result.summary())
+    log.debug("%s", result.summary())
     return result
 
 
