@@ -155,8 +155,8 @@ def _watch_phase(machine: Machine, title: str, duration: float, watched: list[Wa
     begin = time.monotonic()
     while (elapsed := time.monotonic() - begin) < duration:
         time.sleep(min(PROGRESS_SECONDS, max(0.0, duration - elapsed)))
-        # Reading the guest takes seconds under TCG; the line tells where the phase stood.
-        shown = min(time.monotonic() - begin, duration)
+        # Reading the guest takes seconds under TCG, so take the phase's time before it.
+        phase_seconds = min(time.monotonic() - begin, duration)
         sample = collect.last_sample(machine)
         kills = len(parse_oomd_kills(collect.oomd_lines_since(machine, since)))
         pressures = []
@@ -165,5 +165,5 @@ def _watch_phase(machine: Machine, title: str, duration: float, watched: list[Wa
             if reading is not None and item.path != "/system.slice":
                 name = item.path.rsplit("/", 1)[-1]
                 pressures.append(f"{name} {reading.full_avg10:5.1f}%/{item.limit:g}%")
-        progress(f"{title} {shown:4.0f}/{duration:.0f} s  "
+        progress(f"{title} {phase_seconds:4.0f}/{duration:.0f} s  "
                  f"{'  '.join(pressures) or 'no watched user slice'}  oomd kills: {kills}")
