@@ -5,8 +5,9 @@ about the load, not noise to retry away. Start a lab first (`./slicelab lab.up`)
 
     .venv/bin/python bench/verdict_repeat.py [--repeat 3] SCENARIO[:STRATEGY,...]...
 
-For each scenario, strategy and expected unit it prints how many runs held the expectation,
-the observed outcomes, and each kill's latency against the policy's floor (kill_latency.py).
+For each scenario and strategy it prints in how many runs oomd's condition was met and which
+units were killed how often; for each expected unit, how many runs held the expectation and
+the observed outcomes; and each kill's latency against the policy's floor (kill_latency.py).
 """
 
 from __future__ import annotations
@@ -44,17 +45,28 @@ def main() -> None:
         name, strategies = parse_target(target)
         statuses: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
         outcomes: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        pressure_met: Counter[str] = Counter()
+        killed: dict[str, Counter[str]] = defaultdict(Counter)
         for attempt in range(1, args.repeat + 1):
             print(f"── {name} run {attempt}/{args.repeat}", flush=True)
             folder, report = run_scenario(lab, find_scenario(name), strategies, progress=_quiet)
             for run in report["runs"]:
                 observed = {s["name"]: s["outcome"] for s in run["services"]}
+                pressure_met[run["strategy"]] += any(p["condition_met"] for p in run["pressure"])
+                killed[run["strategy"]].update(
+                    f"{name} ({outcome})" for name, outcome in observed.items()
+                    if outcome in ("oomd", "kernel-oom")
+                )  # fmt: skip
                 for result in run["expectations"]:
                     key = (run["strategy"], result["unit"])
                     statuses[key][result["status"]] += 1
                     unit = result["unit"].removesuffix(".service")
                     outcomes[key][observed.get(unit, observed.get(result["unit"], "absent"))] += 1
             report_run(folder)
+        # Findings have no expectation to hold, so what they show is how often each unit died.
+        for strategy, met in sorted(pressure_met.items()):
+            deaths = ", ".join(f"{unit} ×{n}" for unit, n in killed[strategy].most_common()) or "none"
+            print(f"{name}/{strategy}: oomd's condition met in {met}/{args.repeat} runs; killed: {deaths}")
         for (strategy, unit), counts in sorted(statuses.items()):
             passed = counts.get("pass", 0)
             seen = ", ".join(f"{outcome} ×{n}" for outcome, n in outcomes[(strategy, unit)].items())
