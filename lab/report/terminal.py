@@ -12,16 +12,18 @@ def render_matrix(report: dict[str, Any]) -> str:
     names = [s["name"] for s in runs[0]["services"]] if runs else []
     width = max((len(n) for n in names), default=10) + 2
     columns = [run["strategy"] for run in runs]
-    colw = max(16, *(len(c) + 2 for c in columns)) if columns else 16
+    by_run = [{s["name"]: s for s in run["services"]} for run in runs]
+    rows = {name: [outcome_cell(services[name]) if name in services else "-" for services in by_run]
+            for name in names}  # fmt: skip
+    # A column is as wide as its widest cell, e.g. 'OOMD (+1 restarts)', so the next stays aligned.
+    colw = max(16, *(len(text) + 2 for text in [*columns, *(c for row in rows.values() for c in row)]))
     machine = report["machine"]
     lines = [
         f"scenario {report['scenario']} (policy {report['policy']}, lab "
         f"{machine['lab_memory'] >> 20} MiB models {machine['modelled_memory'] >> 30} GiB)",
         "".ljust(width) + "".join(c.ljust(colw) for c in columns),
     ]
-    by_run = [{s["name"]: s for s in run["services"]} for run in runs]
-    for name in names:
-        cells = [outcome_cell(services[name]) if name in services else "-" for services in by_run]
+    for name, cells in rows.items():
         lines.append(name.ljust(width) + "".join(c.ljust(colw) for c in cells))
     lines.append("")
     for run in runs:
