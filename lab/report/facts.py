@@ -25,7 +25,11 @@ OUTCOME_LABELS = {
 
 def result_text(report: dict[str, Any]) -> str:
     """Return the one-line result of a report, saying so when the run stopped early."""
-    result = "all expectations held" if report["passed"] else "an expectation FAILED"
+    checked = any(run["expectations"] for run in report["runs"])
+    if not checked:
+        result = "no expectation to check, only findings"
+    else:
+        result = "all expectations held" if report["passed"] else "an expectation FAILED"
     if not report.get("complete", True):
         result += f" in the {len(report['runs'])} strategies that ran before the run stopped"
     return result

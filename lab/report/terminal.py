@@ -39,8 +39,16 @@ def render_matrix(report: dict[str, Any]) -> str:
         for result in run["expectations"]:
             lines.append(f"    {result['status'].upper():<12} {result['unit']}: {result['reason']}")
         for finding in run["findings"]:
-            lines.append(
-                f"    FINDING      {finding['unit']}: observed {finding['observed']} ({finding['note']})"
-            )
+            lines.append(f"    FINDING      {finding['unit']}: {_finding_text(finding)} ({finding['note']})")
     lines.append("RESULT: " + result_text(report))
     return "\n".join(lines)
+
+
+def _finding_text(finding: dict[str, Any]) -> str:
+    """Return what was observed, and whether the scenario anticipated it."""
+    expected, observed = finding["expected"], finding["observed"] or "nothing"
+    if expected is None:
+        return f"observed {observed}"
+    if expected == observed:
+        return f"observed {observed}, as anticipated"
+    return f"observed {observed}, NOT the anticipated {expected}"

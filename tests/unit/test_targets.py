@@ -261,6 +261,8 @@ def test_mirror_keeps_paths_and_modes(machine: FakeMachine, tmp_path: Path) -> N
     assert target.quadlet_dir == mirrored
     assert (mirrored / "crlf-cache.container").stat().st_mode & 0o777 == 0o640
     assert target.shown(f"{mirrored}/x.container") == f"{QUADLETS}/x.container"
+    assert target.shown(f"--- a/{mirrored}/x.container") == f"--- a{QUADLETS}/x.container"
+    assert str(target.mirror.root) in target.shown(target.description)
     assert not target.unit_dir.exists()
 
 

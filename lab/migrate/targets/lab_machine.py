@@ -8,6 +8,7 @@ The file-level plan, apply and rollback run on a host mirror in
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
@@ -67,7 +68,11 @@ class LabTarget(Target):
             self.mirror.pull(self.remote_unit_dir, required=False)
 
     def shown(self, text: str) -> str:
-        return text.replace(str(self.mirror.root), "")
+        root = re.escape(str(self.mirror.root))
+        # A diff names files `a/<path>`, and a machine path already starts with a slash.
+        text = re.sub(rf"\b([ab])/{root}/", r"\1/", text)
+        # Only a path below the mirror is rewritten, so the description still names the mirror.
+        return re.sub(rf"{root}(?=/)", "", text)
 
     def write(self, change: Callable[[], T], undo: Callable[[T], None] | None = None) -> T:
         before = self.mirror.snapshot()
