@@ -6,6 +6,7 @@ from typing import Any
 
 from lab.lifecycle import Lab
 from lab.oomd import read_watched
+from lab.pods import read_pod_cgroups
 from lab.services import service_names, unit_name
 from lab.sizes import format_size
 
@@ -31,6 +32,10 @@ def collect_status(lab: Lab) -> dict[str, Any]:
         ],
         "units": [_unit(by_id.get(unit, {"Id": unit})) for unit in units],
         "slices": [_slice(by_id[s]) for s in SLICES if by_id.get(s, {}).get("ActiveState") == "active"],
+        "pod_cgroups": [
+            {"cgroup": pod.path, "memory_current": pod.memory_current, "processes": list(pod.processes)}
+            for pod in read_pod_cgroups(machine)
+        ],
     }
 
 
@@ -79,4 +84,9 @@ def render_status(status: dict[str, Any]) -> str:
         *(f"  {u['name']:<28}{u['active']:<10}{_size(u['memory_current']):>8}  {u['cgroup']}"
           for u in status["units"]),
     ]
+    if status["pod_cgroups"]:
+        # Slice= moves a pod's service but not this cgroup: only podman's --cgroup-parent does.
+        lines.append("pod cgroups (a pod's infra container; Slice= alone leaves it under user.slice):")
+        lines += [f"  {_size(p['memory_current']):>8}  {p['cgroup']}  [{', '.join(p['processes'])}]"
+                  for p in status["pod_cgroups"]]  # fmt: skip
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,7 +138,7 @@ def plan_with(quadlet_dir: Path, unit_dir: Path, settings: Settings) -> Migratio
             "usually ~/.config/containers/systemd",
         )
     files = tuple(plan_file(path, quadlet_dir, settings) for path in quadlet_files(quadlet_dir))
-    warnings = [*subfolder_warnings(quadlet_dir)]
+    warnings = [*subfolder_warnings(quadlet_dir), *outside_pod_warnings(files, quadlet_dir, settings)]
     root_dropins: tuple[RootDropin, ...] = ()
     if settings.memory_low is not None:
         warnings.append(memory_low_warning(settings))
@@ -165,6 +166,10 @@ def plan_file(path: Path, quadlet_dir: Path, settings: Settings) -> FilePlan:
         return _unreadable(path, f"{path}: cannot read: {error.strerror}")
     status, detail, slice_change, skipped = _plan_slice(unit, effective, settings)
     changes = [slice_change] if slice_change else []
+    if path.suffix == ".pod":
+        change, skip = _plan_pod_parent(unit, settings.slice_name)
+        changes += [change] if change else []
+        skipped += [skip] if skip else []
     for key, value in settings.extra_service_keys:
         change, skip = _plan_key(unit, effective, key, value, settings.replace_existing)
         changes += [change] if change else []
@@ -254,6 +259,38 @@ def _plan_key(
     return f"{key}={value}", None
 
 
+def _plan_pod_parent(unit: UnitFile, slice_name: str) -> tuple[str | None, str | None]:
+    """Put the pod's own cgroup, which contains its infra container, under slice_name too.
+
+    Slice= moves only the pod's service (its conmon). Podman creates the pod's cgroup under
+    its cgroup parent, by default the user manager's user.slice: measured with podman 5.4.2,
+    `--cgroup-parent=container.slice` puts it in `container.slice/container-libpod_pod_<id>.slice`.
+    """
+    flag = f"--cgroup-parent={slice_name}"
+    for value in unit.get("Pod", "PodmanArgs"):
+        parent = _cgroup_parent(value)
+        if parent == slice_name:
+            return None, None
+        if parent is not None:
+            return None, f"PodmanArgs={value} sets another cgroup parent (kept; edit it by hand)"
+    unit.add("Pod", "PodmanArgs", flag)
+    return f"PodmanArgs={flag}", None
+
+
+def _cgroup_parent(podman_args: str) -> str | None:
+    """Return the value of `--cgroup-parent` in a PodmanArgs= value, or None without one."""
+    try:
+        words = shlex.split(podman_args)
+    except ValueError:
+        words = podman_args.split()
+    for index, word in enumerate(words):
+        if word.startswith("--cgroup-parent="):
+            return word.partition("=")[2]
+        if word == "--cgroup-parent":
+            return words[index + 1] if index + 1 < len(words) else ""
+    return None
+
+
 def _write_blockers(path: Path, quadlet_dir: Path) -> tuple[str, ...]:
     if path.is_symlink() and not is_inside(path, quadlet_dir):
         return (
@@ -267,6 +304,27 @@ def _write_blockers(path: Path, quadlet_dir: Path) -> tuple[str, ...]:
         folder = target.parent
         return (f"{folder}: folder is read-only; make it writable: chmod u+w {folder}",)
     return ()
+
+
+def outside_pod_warnings(files: Sequence[FilePlan], quadlet_dir: Path, settings: Settings) -> list[str]:
+    """Warn about containers that join a pod no `.pod` file in quadlet_dir defines.
+
+    The plan moves a `.pod` file's infra container with `--cgroup-parent`; a pod made some
+    other way keeps its infra container where podman put it, by default under user.slice.
+    """
+    warnings = []
+    for file in files:
+        pod = file.joins_pod
+        if pod is None or (pod.endswith(".pod") and (quadlet_dir / pod).is_file()):
+            continue
+        warnings.append(
+            f"{file.path.name} joins pod {pod}, which no .pod file here defines: the "
+            f"container moves to {settings.slice_name}, but the pod's infra container stays "
+            f"in the pod's own cgroup (by default under the user manager's user.slice). "
+            f"Create the pod with --cgroup-parent={settings.slice_name}, or define it in a "
+            ".pod file here."
+        )
+    return warnings
 
 
 def subfolder_warnings(quadlet_dir: Path) -> list[str]:

@@ -12,9 +12,12 @@ import pytest
 from invoke.context import Context
 
 from lab import lifecycle
+from lab.machine import LAB_UID, FileSpec
 from lab.migrate import apply
 from lab.migrate.generator import LabGenerator, find_lab_generator, generated_services
+from lab.migrate.plan import plan
 from lab.migrate.targets.lab_machine import lab_folder
+from lab.pods import read_pod_cgroups
 from lab.policy import USER_MANAGER
 from lab.services import SERVICES_DIR, service_files, service_names, unit_name
 from lab.tasks import migrate_tasks
@@ -138,7 +141,7 @@ def test_apply_and_rollback_in_lab(
     migrate_tasks.apply(Context(), target="lab", yes=True, **limits)
     applied = capsys.readouterr().out
     with capsys.disabled():
-        print(f"apply took {time.monotonic() - started:.1f} s\n{applied}")
+        print(f"\napply took {time.monotonic() - started:.1f} s")
     assert "Restarted 20 services" in applied
     groups = control_groups(lab)
     assert groups == {unit: f"{CONTAINER_SLICE}/{unit}" for unit in groups}
@@ -153,7 +156,38 @@ def test_apply_and_rollback_in_lab(
     migrate_tasks.rollback(Context(), target="lab", yes=True)
     rolled_back = capsys.readouterr().out
     with capsys.disabled():
-        print(f"rollback took {time.monotonic() - started:.1f} s\n{rolled_back}")
+        print(f"\nrollback took {time.monotonic() - started:.1f} s")
+    assert "Restarted 20 services" in rolled_back
     assert file_states(lab) == files_before
     groups = control_groups(lab)
     assert groups == {unit: f"{APP_SLICE}/{unit}" for unit in groups}
+
+
+POD_FILES = {
+    "probe.pod": "[Pod]\nPodName=probe\n",
+    "probe-app.container": "[Container]\nContainerName=probe-app\nImage=standin.image\n"
+    "Exec=node_exporter\nVolume=/etc/slicelab/standin:/etc/standin:ro\nPod=probe.pod\n",
+}
+POD_UNITS = ("probe-pod.service", "probe-app.service")
+
+
+def test_planned_pod_lands_in_container_slice(lab: lifecycle.Lab, tmp_path: Path) -> None:
+    for name, text in POD_FILES.items():
+        (tmp_path / name).write_text(text)
+    migration = plan(tmp_path, tmp_path / "units", memory_high=MEMORY_HIGH, memory_max=MEMORY_MAX)
+    written = {f"{QUADLETS}/{file.path.name}": FileSpec((file.new or b"").decode(), 0o644, LAB_UID)
+               for file in migration.files}  # fmt: skip
+    lab.machine.put_files(written)
+    try:
+        lab.machine.user_systemctl("daemon-reload")
+        lab.machine.user_systemctl("start", *POD_UNITS)
+        groups = lab.machine.user_systemctl("show", "-P", "ControlGroup", *POD_UNITS).stdout.split()
+        assert groups == [f"{CONTAINER_SLICE}/{unit}" for unit in POD_UNITS]
+        # The infra container has a cgroup of its own, which only --cgroup-parent moves.
+        (pod,) = read_pod_cgroups(lab.machine)
+        assert pod.path.startswith(f"{CONTAINER_SLICE}/container-libpod_pod_"), pod
+        assert "catatonit" in pod.processes, pod
+    finally:
+        lab.machine.user_systemctl("stop", *POD_UNITS, check=False)
+        lab.machine.exec(["rm", "-f", *(f"{QUADLETS}/{name}" for name in POD_FILES)])
+        lab.machine.user_systemctl("daemon-reload", check=False)
