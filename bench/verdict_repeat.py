@@ -5,9 +5,10 @@ about the load, not noise to retry away. Start a lab first (`./slicelab lab.up`)
 
     .venv/bin/python bench/verdict_repeat.py [--repeat 3] SCENARIO[:STRATEGY,...]...
 
-For each scenario and strategy it prints in how many runs oomd's condition was met and which
-units were killed how often; for each expected unit, how many runs held the expectation and
-the observed outcomes; and each kill's latency against the policy's floor (kill_latency.py).
+For each scenario and strategy it prints in how many runs oomd's condition was met, and how
+often each unit was killed. For each expected unit it prints how many runs held the
+expectation, with the observed outcomes. Last, each kill's latency against the policy's
+floor (kill_latency.py).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Pod cgroups of the lab user: where podman put each pod's processes, with their memory.
 
-A container that joins a pod runs in its own service's cgroup (quadlet's `--cgroups=split`),
-but podman puts the pod's infra container in a `*-libpod_pod_<id>.slice` of its own, below
-the pod's cgroup parent (user.slice unless `--cgroup-parent` sets another), which a
-quadlet's `Slice=` does not move. lab.status lists these cgroups so stray processes show.
+A container that joins a pod runs in its own service's cgroup (quadlet's `--cgroups=split`).
+Podman puts the pod's infra container in a `*-libpod_pod_<id>.slice` of its own, below the
+pod's cgroup parent: user.slice unless `--cgroup-parent` sets another. A quadlet's `Slice=`
+does not move it, so lab.status lists these cgroups to show stray processes.
 """
 
 from __future__ import annotations

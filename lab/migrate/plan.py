@@ -309,7 +309,7 @@ def _write_blockers(path: Path, quadlet_dir: Path) -> tuple[str, ...]:
 def outside_pod_warnings(files: Sequence[FilePlan], quadlet_dir: Path, settings: Settings) -> list[str]:
     """Warn about containers that join a pod no `.pod` file in quadlet_dir defines.
 
-    The plan moves a `.pod` file's infra container with `--cgroup-parent`; a pod made some
+    The plan moves a `.pod` file's infra container with `--cgroup-parent`. A pod made some
     other way keeps its infra container where podman put it, by default under user.slice.
     """
     warnings = []
