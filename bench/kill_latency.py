@@ -5,6 +5,17 @@ full stall it passes a limit of L % after 10·ln(1/(1 − L/100)) seconds; oomd 
 pressure to stay above the limit for DurationSec and polls once a second. The ratio
 measured / floor is printed per kill (goal: ≤ 1.3), with the sampler's CPU overhead.
 
+Each kill's time is split in three, from the watched cgroup's own samples:
+- ramp: the phase began, the loads allocated, and no task stalled yet. It is the scenario's
+  and the emulated machine's, not oomd's.
+- stall: from the onset of the stall (the first interval that stalled at least half of the
+  time) to full avg10 passing the limit for the last time before the kill. A stall below
+  100 % makes this longer than the floor's ramp.
+- hold: from then to the kill, which the policy sets to DurationSec plus the poll.
+The second ratio measures from the onset of the stall, or from the run's previous kill when the
+stall outlived it, so it shows what oomd and the kernel's
+averaging added on their own.
+
 Usage: .venv/bin/python bench/kill_latency.py RESULTS_FOLDER...
 """
 
@@ -13,10 +24,23 @@ from __future__ import annotations
 import json
 import math
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 POLL_SECONDS = 1.0
+# An interval counts as the onset of the stall when every task in the cgroup waited for
+# memory for at least this share of it.
+ONSET_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Split:
+    """Seconds from the phase's start to the onset of the stall, the last crossing and the kill."""
+
+    onset: float | None
+    crossing: float | None
+    kill: float
 
 
 def floor_seconds(limit_percent: float, duration: float) -> float:
@@ -32,26 +56,77 @@ def kill_wall_time(line: str) -> float | None:
         return None
 
 
+def stall_onset(samples: list[tuple[float, dict]], start: float) -> float | None:
+    """The end of the first interval after start in which the cgroup stalled ONSET_SHARE of the time."""
+    previous = None
+    for t, cgroup in samples:
+        if previous is not None and t >= start:
+            elapsed_us = (t - previous[0]) * 1e6
+            if elapsed_us > 0 and (cgroup["full_total"] - previous[1]) / elapsed_us >= ONSET_SHARE:
+                return t
+        previous = (t, cgroup["full_total"])
+    return None
+
+
+def last_crossing(samples: list[tuple[float, dict]], limit: float, kill: float) -> float | None:
+    """The first sample of the stretch above the limit that the kill ended."""
+    crossing = None
+    for t, cgroup in samples:
+        if t > kill:
+            break
+        above = cgroup["full_avg10"] > limit
+        crossing = (crossing if crossing is not None else t) if above else None
+    return crossing
+
+
+def split_kill(timeline: list[dict], watched: str, limit: float, start: float, kill: float) -> Split:
+    """Seconds on the timeline's clock (its `t`); start is the phase's or the previous kill's."""
+    samples = [(row["t"], row["cgroups"][watched]) for row in timeline if watched in row["cgroups"]]
+    onset = stall_onset(samples, start)
+    if onset is None or onset > kill:
+        onset = None
+    return Split(onset=onset, crossing=last_crossing(samples, limit, kill), kill=kill)
+
+
+def victim_name(cgroup: str) -> str:
+    """The unit a killed cgroup belongs to, as a user reads it: jellyfin.service, not its payload leaf."""
+    units = [part for part in cgroup.split("/") if part.endswith((".service", ".scope"))]
+    return units[-1] if units else cgroup.rsplit("/", 1)[-1]
+
+
+def describe(split: Split, start: float, since: float, floor: float) -> str:
+    text = f"killed {split.kill - start:.1f} s after the phase began; floor {floor:.1f} s; " \
+           f"ratio {(split.kill - start) / floor:.2f}"  # fmt: skip
+    if split.onset is None or split.crossing is None:
+        return text + " (no stall onset in the samples)"
+    if since > start:
+        text += f"; {split.kill - since:.1f} s after the previous kill"
+    return (f"{text}; ramp {split.onset - since:.1f} s, stall {split.crossing - split.onset:.1f} s, "
+            f"hold {split.kill - split.crossing:.1f} s; from the stall's onset "
+            f"{split.kill - split.onset:.1f} s, ratio {(split.kill - split.onset) / floor:.2f}")  # fmt: skip
+
+
 def report_run(folder: Path) -> None:
     report = json.loads((folder / "report.json").read_text())
     for run in report["runs"]:
-        timeline = [json.loads(line) for line in (folder / f"timeline-{run['strategy']}.jsonl").open()]
+        path = folder / f"timeline-{run['strategy']}.jsonl"
+        timeline = [json.loads(line) for line in path.open()] if path.exists() else []
         if not timeline:
             continue
         first, last = timeline[0], timeline[-1]
         pressure_phase = next((p for p in run["phases"] if p["end"] > p["start"]), None)
-        phase_start_wall = first["wall"] + (pressure_phase["start"] if pressure_phase else 0.0)
+        start = pressure_phase["start"] if pressure_phase else 0.0
+        since = start
         for kill in run["kills"]:
             when = kill_wall_time(kill["line"])
             if when is None or kill["limit"] is None:
                 continue
             watched = next((p for p in run["pressure"] if p["cgroup"] == kill["watched"]), None)
-            duration = watched["duration"] if watched else 20.0
-            measured = when - phase_start_wall
-            floor = floor_seconds(kill["limit"], duration)
-            victim = kill["cgroup"].rsplit("/", 1)[-1]
-            print(f"{report['scenario']}/{run['strategy']}: {victim} killed {measured:.1f} s after the "
-                  f"phase began; floor {floor:.1f} s; ratio {measured / floor:.2f}")
+            floor = floor_seconds(kill["limit"], watched["duration"] if watched else 20.0)
+            split = split_kill(timeline, kill["watched"], kill["limit"], since, when - first["wall"])
+            victim = victim_name(kill["cgroup"])
+            print(f"{report['scenario']}/{run['strategy']}: {victim} {describe(split, start, since, floor)}")
+            since = split.kill
         cpu = last.get("sampler_cpu")
         if cpu is not None and last["t"] > 0:
             overhead = (cpu - first.get("sampler_cpu", 0.0)) / (last["t"] - first["t"])
