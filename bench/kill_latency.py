@@ -57,7 +57,7 @@ def kill_wall_time(line: str) -> float | None:
 
 
 def stall_onset(samples: list[tuple[float, dict]], start: float) -> float | None:
-    """The end of the first interval after start in which the cgroup stalled ONSET_SHARE of the time."""
+    """Return the end of the first interval after start in which the cgroup stalled ONSET_SHARE of the time."""
     previous = None
     for t, cgroup in samples:
         if previous is not None and t >= start:
@@ -69,18 +69,21 @@ def stall_onset(samples: list[tuple[float, dict]], start: float) -> float | None
 
 
 def last_crossing(samples: list[tuple[float, dict]], limit: float, kill: float) -> float | None:
-    """The first sample of the stretch above the limit that the kill ended."""
+    """Return the first sample of the stretch above the limit that the kill ended."""
     crossing = None
     for t, cgroup in samples:
         if t > kill:
             break
-        above = cgroup["full_avg10"] > limit
-        crossing = (crossing if crossing is not None else t) if above else None
+        if cgroup["full_avg10"] <= limit:
+            crossing = None
+        elif crossing is None:
+            crossing = t
     return crossing
 
 
 def split_kill(timeline: list[dict], watched: str, limit: float, start: float, kill: float) -> Split:
-    """Seconds on the timeline's clock (its `t`); start is the phase's or the previous kill's."""
+    """Split one kill's latency. Times are on the timeline's clock (its `t`), and start is the
+    phase's start or the previous kill."""
     samples = [(row["t"], row["cgroups"][watched]) for row in timeline if watched in row["cgroups"]]
     onset = stall_onset(samples, start)
     if onset is None or onset > kill:
@@ -89,7 +92,7 @@ def split_kill(timeline: list[dict], watched: str, limit: float, start: float, k
 
 
 def victim_name(cgroup: str) -> str:
-    """The unit a killed cgroup belongs to, as a user reads it: jellyfin.service, not its payload leaf."""
+    """Return the unit a killed cgroup belongs to: jellyfin.service, not its payload leaf."""
     units = [part for part in cgroup.split("/") if part.endswith((".service", ".scope"))]
     return units[-1] if units else cgroup.rsplit("/", 1)[-1]
 

@@ -22,26 +22,28 @@ def test_floor_for_fedora_slices() -> None:
     assert floor_seconds(80.0, 20.0) == pytest.approx(37.09, abs=0.01)
 
 
-def test_first_kill_split_matches_the_samples() -> None:
+def test_first_kill_split_by_hand() -> None:
     timeline = _timeline()
     # The journal's "05:28:15 … Killed …/jellyfin.service/libpod-payload-…" on the timeline's clock.
     kill = 1796448495.0 - timeline[0]["wall"]
     split = split_kill(timeline, USER_MANAGER, 80.0, 0.0, kill)
-    # full_total rose 785 ms in the second ending at t=16.0 (25 % the second before), and full
-    # avg10 read 78.47 at t=37.0 and 80.74 at t=38.0; read off the recorded samples by hand.
+    # Read off the recorded samples by hand: full_total rose 785 ms in the second ending at
+    # t=16.0 (25 % the second before). Full avg10 read 78.47 at t=37.0 and 80.74 at t=38.0.
     assert split.onset == pytest.approx(16.0, abs=0.01)
     assert split.crossing == pytest.approx(38.0, abs=0.01)
     assert split.kill - split.crossing == pytest.approx(20.0, abs=0.1)
 
 
-def test_split_after_a_kill_starts_from_it() -> None:
+def test_second_kill_split_from_first() -> None:
     timeline = _timeline()
     container_slice = USER_MANAGER + "/container.slice"
     first_kill = 1796448495.0 - timeline[0]["wall"]
     second_kill = 1796448527.0 - timeline[0]["wall"]
     split = split_kill(timeline, container_slice, 80.0, first_kill, second_kill)
-    assert split.onset is not None and first_kill < split.onset < second_kill
-    assert split.crossing is not None and split.onset <= split.crossing < second_kill
+    assert split.onset is not None
+    assert first_kill < split.onset < second_kill
+    assert split.crossing is not None
+    assert split.onset <= split.crossing < second_kill
 
 
 def test_no_onset_without_a_stall() -> None:
