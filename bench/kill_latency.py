@@ -57,7 +57,7 @@ def kill_wall_time(line: str) -> float | None:
 
 
 def stall_onset(samples: list[tuple[float, dict]], start: float) -> float | None:
-    """Return the end of the first interval after start in which the cgroup stalled ONSET_SHARE of the time."""
+    """Return the end of the first interval after start that stalled for ONSET_SHARE of its time."""
     previous = None
     for t, cgroup in samples:
         if previous is not None and t >= start:
