@@ -12,9 +12,12 @@ Each kill's time is split in three, from the watched cgroup's own samples:
   time) to full avg10 passing the limit for the last time before the kill. A stall below
   100 % makes this longer than the floor's ramp.
 - hold: from then to the kill, which the policy sets to DurationSec plus the poll.
-The second ratio measures from the onset of the stall, or from the run's previous kill when the
-stall outlived it, so it shows what oomd and the kernel's
+The second ratio measures from the onset of the stall, so it shows what oomd and the kernel's
 averaging added on their own.
+
+A later kill in the same run is measured from the previous one. When the pressure stayed
+above the limit through that kill, oomd's own wait after a kill bounds it: systemd-oomd takes
+no action for 15 s after a kill (POST_ACTION_DELAY_USEC in oomd-manager.h), then polls.
 
 Usage: .venv/bin/python bench/kill_latency.py RESULTS_FOLDER...
 """
@@ -29,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 
 POLL_SECONDS = 1.0
+POST_ACTION_DELAY_SECONDS = 15.0
 # An interval counts as the onset of the stall when every task in the cgroup waited for
 # memory for at least this share of it.
 ONSET_SHARE = 0.5
@@ -97,16 +101,25 @@ def victim_name(cgroup: str) -> str:
     return units[-1] if units else cgroup.rsplit("/", 1)[-1]
 
 
-def describe(split: Split, start: float, since: float, floor: float) -> str:
+def describe_first(split: Split, start: float, floor: float) -> str:
+    """Describe a run's first kill against the policy's floor, from the phase and from the stall."""
     text = f"killed {split.kill - start:.1f} s after the phase began; floor {floor:.1f} s; " \
            f"ratio {(split.kill - start) / floor:.2f}"  # fmt: skip
     if split.onset is None or split.crossing is None:
         return text + " (no stall onset in the samples)"
-    if since > start:
-        text += f"; {split.kill - since:.1f} s after the previous kill"
-    return (f"{text}; ramp {split.onset - since:.1f} s, stall {split.crossing - split.onset:.1f} s, "
+    return (f"{text}; ramp {split.onset - start:.1f} s, stall {split.crossing - split.onset:.1f} s, "
             f"hold {split.kill - split.crossing:.1f} s; from the stall's onset "
             f"{split.kill - split.onset:.1f} s, ratio {(split.kill - split.onset) / floor:.2f}")  # fmt: skip
+
+
+def describe_next(split: Split, previous: float, floor: float) -> str:
+    """Describe a later kill, measured from the previous kill of the run."""
+    if split.crossing is not None and split.crossing <= previous:
+        wait = POST_ACTION_DELAY_SECONDS + POLL_SECONDS
+        seconds = split.kill - previous
+        return (f"killed {seconds:.1f} s after the previous kill, with the pressure above the limit "
+                f"all along; floor {wait:.1f} s; ratio {seconds / wait:.2f}")  # fmt: skip
+    return describe_first(split, previous, floor).replace("the phase began", "the previous kill")
 
 
 def report_run(folder: Path) -> None:
@@ -119,17 +132,21 @@ def report_run(folder: Path) -> None:
         first, last = timeline[0], timeline[-1]
         pressure_phase = next((p for p in run["phases"] if p["end"] > p["start"]), None)
         start = pressure_phase["start"] if pressure_phase else 0.0
-        since = start
+        previous: float | None = None
         for kill in run["kills"]:
             when = kill_wall_time(kill["line"])
             if when is None or kill["limit"] is None:
                 continue
             watched = next((p for p in run["pressure"] if p["cgroup"] == kill["watched"]), None)
             floor = floor_seconds(kill["limit"], watched["duration"] if watched else 20.0)
+            since = start if previous is None else previous
             split = split_kill(timeline, kill["watched"], kill["limit"], since, when - first["wall"])
-            victim = victim_name(kill["cgroup"])
-            print(f"{report['scenario']}/{run['strategy']}: {victim} {describe(split, start, since, floor)}")
-            since = split.kill
+            if previous is None:
+                text = describe_first(split, start, floor)
+            else:
+                text = describe_next(split, previous, floor)
+            print(f"{report['scenario']}/{run['strategy']}: {victim_name(kill['cgroup'])} {text}")
+            previous = split.kill
         cpu = last.get("sampler_cpu")
         if cpu is not None and last["t"] > 0:
             overhead = (cpu - first.get("sampler_cpu", 0.0)) / (last["t"] - first["t"])
