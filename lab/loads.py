@@ -3,11 +3,17 @@
 Desktop loads run as the lab user's transient scopes in session.slice and app.slice, the way a
 desktop session starts programs. Service loads run inside the service's container through
 `podman exec`, so their memory is charged to the service. Every load stops when its phase ends.
+
+Each `podman exec` takes seconds under emulation, so a phase's bursts are started armed and
+released together once all of them wait: the pressure begins when the phase does, not after
+every exec one after another.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.errors import CommandFailed
@@ -31,10 +37,13 @@ log = logging.getLogger(__name__)
 RUNTIME_SOURCE = REPO / "containers" / "lab" / "runtime"
 RUNTIME_DIR = "/usr/local/libexec/slicelab"
 MEMLOAD = f"{RUNTIME_DIR}/memload.py"
+RELEASE = f"{RUNTIME_DIR}/release.py"
+RELEASE_TIMEOUT_SECONDS = 60.0
 PRIVATE_PYTHON = "/home/lab/.cache/slicelab-bloat-python"
 BLOAT_FILE = "/home/lab/.cache/slicelab-bloat.bin"
 SERVICE_WAIT_SECONDS = 60.0
 SERVICE_LOAD_PATTERN = "standin.py (hold|leak|read) "
+SERVICE_LOADS = (Transcode, MlSpike, Leak)
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,8 @@ class Started:
 
     units: tuple[str, ...] = ()
     service_loads: bool = False
+    # Bursts that wait for release_bursts before they allocate.
+    armed: int = 0
 
 
 def install_runtime(machine: Machine) -> None:
@@ -66,14 +77,15 @@ def _user_unit(machine: Machine, unit: str, slice_name: str, argv: list[str],
     return f"{unit}.scope" if scope else f"{unit}.service"
 
 
-def _service_exec(machine: Machine, service: str, args: list[str]) -> None:
-    """Start a burst in the service's container, waiting while the container restarts.
+def _service_exec(machine: Machine, service: str, args: list[str]) -> int:
+    """Start an armed burst in the service's container; return how many started (0 or 1).
 
     A container that oomd or the kernel just killed comes back through its unit's Restart=.
     If it is still not running after SERVICE_WAIT_SECONDS, the burst is skipped with a
     warning, because the run's evidence already records why the service was down.
     """
-    command = ["podman", "exec", "--detach", service, "/usr/bin/python3", "-S", "-u", "/standin.py", *args]
+    command = ["podman", "exec", "--detach", "--env=STANDIN_ARMED=1", service,
+               "/usr/bin/python3", "-S", "-u", "/standin.py", *args]  # fmt: skip
     try:
         for attempt in policy(SERVICE_WAIT_SECONDS, 2.0):
             with attempt:
@@ -82,9 +94,10 @@ def _service_exec(machine: Machine, service: str, args: list[str]) -> None:
                     raise NotYet(result.stderr.strip())
     except NotYet as error:
         log.warning("Skipped a %s burst in %s: the container is not running (%s)", args[0], service, error)
-        return
+        return 0
     if result.status != 0:
         raise CommandFailed(result.argv, result.status, result.stderr or result.stdout)
+    return 1
 
 
 def _not_running(stderr: str) -> bool:
@@ -110,15 +123,15 @@ def start_load(machine: Machine, load: Load, duration: float) -> Started:
             return Started((_user_unit(machine, "app-files", "app.slice",
                                        [MEMLOAD, "churn", path, str(size.lab)]),))  # fmt: skip
         case Transcode(service=service, anon=anon, stream_read=stream):
-            _service_exec(machine, service, ["hold", str(anon.lab), str(duration)])
-            _service_exec(machine, service, ["read", "/cache/stream.bin", str(stream.lab)])
-            return Started(service_loads=True)
+            armed = _service_exec(machine, service, ["hold", str(anon.lab), str(duration)])
+            armed += _service_exec(machine, service, ["read", "/cache/stream.bin", str(stream.lab)])
+            return Started(service_loads=True, armed=armed)
         case MlSpike(service=service, size=size, hold=hold):
-            _service_exec(machine, service, ["hold", str(size.lab), str(min(hold, duration))])
-            return Started(service_loads=True)
+            armed = _service_exec(machine, service, ["hold", str(size.lab), str(min(hold, duration))])
+            return Started(service_loads=True, armed=armed)
         case Leak(service=service, rate_per_minute=rate, max=maximum):
-            _service_exec(machine, service, ["leak", str(rate.lab / 60), str(maximum.lab)])
-            return Started(service_loads=True)
+            armed = _service_exec(machine, service, ["leak", str(rate.lab / 60), str(maximum.lab)])
+            return Started(service_loads=True, armed=armed)
         case Bloat(size=size, memory_high=high, slice=slice_name):
             # systemd-oomd kills only with reclaim activity. bloat runs a private copy of the
             # interpreter, so its code pages are charged to its own cgroup as a program's are,
@@ -135,6 +148,34 @@ def start_load(machine: Machine, load: Load, duration: float) -> Started:
             return Started((_user_unit(machine, "chill", slice_name, [MEMLOAD, "hold", str(size.lab)],
                                        props, scope=False),))  # fmt: skip
     raise TypeError(f"unknown load: {load!r}")
+
+
+def release_bursts(machine: Machine, started: Sequence[Started]) -> None:
+    """Let every armed burst allocate at once; raise when some never got ready to start."""
+    count = sum(item.armed for item in started)
+    if count:
+        machine.exec(["/usr/bin/python3", RELEASE, str(count), str(RELEASE_TIMEOUT_SECONDS)])
+
+
+def start_loads(machine: Machine, loads: Sequence[Load], duration: float) -> tuple[list[Started], float]:
+    """Start a phase's loads; return them and the monotonic time at which they began.
+
+    The bursts are armed first. The phase begins after that, with the desktop loads and the
+    bursts' release. When a load fails to start, the others are stopped before the error is
+    raised, so nothing runs on half-started.
+    """
+    started: list[Started] = []
+    try:
+        bursts = [load for load in loads if isinstance(load, SERVICE_LOADS)]
+        others = [load for load in loads if not isinstance(load, SERVICE_LOADS)]
+        started += [start_load(machine, load, duration) for load in bursts]
+        began = time.monotonic()
+        started += [start_load(machine, load, duration) for load in others]
+        release_bursts(machine, started)
+    except BaseException:
+        stop_loads(machine, started)
+        raise
+    return started, began
 
 
 def stop_loads(machine: Machine, started: list[Started]) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lab.lifecycle import Lab
-from lab.loads import Started, install_runtime, start_load, stop_loads
+from lab.loads import Started, install_runtime, start_loads, stop_loads
 from lab.machine import Machine
 from lab.observe import collect
 from lab.observe.journal import OomdKill, parse_oomd_kills
@@ -132,10 +132,10 @@ def _run_phases(
     load_units: dict[str, dict[str, str]] = {}
     clock = time.monotonic()
     for phase in scenario.phases:
-        start = time.monotonic() - clock
         started: list[Started] = []
         try:
-            started = [start_load(machine, load, phase.duration) for load in phase.loads]
+            started, began = start_loads(machine, phase.loads, phase.duration)
+            start = began - clock
             _watch_phase(machine, f"{strategy.name}: {phase.name}", phase.duration, watched, progress,
                          since)
             load_units.update(collect.read_units(machine, [u for item in started for u in item.units]))

@@ -10,6 +10,9 @@ reclaim and swap cost it real stalls. Other modes add load next to it (`podman e
     standin.py leak BYTES_PER_S MAX_BYTES    grow by BYTES_PER_S up to MAX_BYTES, then hold
     standin.py read PATH BYTES               write PATH once, then read BYTES of it in a loop
 
+With STANDIN_ARMED=1 in its environment, a burst catches SIGUSR1 and waits for it before it
+allocates, so a phase's bursts in several containers can start at the same moment.
+
 Only the standard library is used, and only a few modules, so the image stays small.
 """
 
@@ -101,12 +104,24 @@ def read_loop(path, size):
                 remaining -= chunk
 
 
+def wait_for_release():
+    """Wait until SIGUSR1 arrives; SIGTERM still ends the process while it waits."""
+    released = []
+    signal.signal(signal.SIGUSR1, lambda *_: released.append(True))
+    # Polling a flag, not signal.pause(): a signal that arrives just before pause() would be
+    # missed and the burst would wait forever.
+    while not released:
+        time.sleep(0.05)
+
+
 def main(argv):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
     mode, args = argv[0], argv[1:]
+    if os.environ.get("STANDIN_ARMED") == "1" and mode in ("hold", "leak", "read"):
+        wait_for_release()
     if mode == "hold":
         hold([touch(int(args[0]))], float(args[1]) if len(args) > 1 else None)
     elif mode == "leak":

@@ -8,7 +8,7 @@ import pytest
 
 from lab import loads
 from lab.errors import CommandFailed
-from lab.loads import MEMLOAD, start_load, stop_loads
+from lab.loads import MEMLOAD, RELEASE, start_load, start_loads, stop_loads
 from lab.machine import ExecResult
 from lab.scenario import Bloat, Chill, DesktopApps, DesktopSession, Leak, MlSpike, Transcode
 from lab.strategy import Size
@@ -22,6 +22,8 @@ class RecordingMachine:
     def exec(self, argv: list[str], *, user: bool = False, check: bool = True, **_: Any) -> ExecResult:
         self.calls.append(("exec", list(argv), user))
         status, stderr = self.failures.pop(0) if self.failures else (0, "")
+        if check and status != 0:
+            raise CommandFailed(list(argv), status, stderr)
         return ExecResult(list(argv), status, "", stderr)
 
     def exec_detached(self, argv: list[str], *, user: bool = False) -> None:
@@ -63,8 +65,8 @@ def test_service_loads_run_inside_the_container() -> None:
     for load in loads:
         assert start_load(machine, load, 90.0).service_loads  # type: ignore[arg-type]
     commands = [argv for _, argv, _ in machine.calls]
-    assert all(argv[:3] == ["podman", "exec", "--detach"] for argv in commands)
-    assert [argv[3] for argv in commands] == ["jellyfin", "jellyfin", "immich-ml", "prometheus"]
+    assert all(argv[:4] == ["podman", "exec", "--detach", "--env=STANDIN_ARMED=1"] for argv in commands)
+    assert [argv[4] for argv in commands] == ["jellyfin", "jellyfin", "immich-ml", "prometheus"]
     # The spike lasts no longer than its phase, and the leak rate is per second.
     assert commands[2][-3:] == ["hold", "250", "90.0"]
     assert commands[3][-3:] == ["leak", "10.0", "200"]
@@ -119,3 +121,33 @@ def test_service_burst_other_failure_raises() -> None:
     machine = RecordingMachine([(127, "python3: not found")])
     with pytest.raises(CommandFailed):
         start_load(machine, MlSpike(service="immich-ml", size=_size(250), hold=60.0), 60.0)  # type: ignore[arg-type]
+
+
+def test_phase_arms_bursts_before_desktop() -> None:
+    machine = RecordingMachine()
+    phase = [DesktopSession(size=_size(10)),
+             Transcode(service="jellyfin", anon=_size(150), stream_read=_size(300)),
+             MlSpike(service="immich-ml", size=_size(250), hold=60.0)]  # fmt: skip
+    started, _ = start_loads(machine, phase, 60.0)  # type: ignore[arg-type]
+    programs = [argv[0] if argv[0] != "podman" else "podman" for _, argv, _ in machine.calls]
+    # Three armed execs (the transcode has two), then the desktop, then one release for all.
+    assert programs == ["podman", "podman", "podman", "systemd-run", "/usr/bin/python3"]
+    assert machine.calls[-1][1][1:3] == [RELEASE, "3"]
+    assert machine.calls[-1][2] is False
+    assert sum(item.armed for item in started) == 3
+
+
+def test_phase_without_bursts_releases_nothing() -> None:
+    machine = RecordingMachine()
+    start_loads(machine, [DesktopSession(size=_size(10))], 60.0)  # type: ignore[list-item]
+    assert [kind for kind, _, _ in machine.calls] == ["detached"]
+
+
+def test_failed_release_stops_the_phase() -> None:
+    machine = RecordingMachine([(0, ""), (1, "release: 0 of 1 bursts armed in time")])
+    phase = [DesktopSession(size=_size(10)), MlSpike(service="immich-ml", size=_size(1), hold=1.0)]
+    with pytest.raises(CommandFailed):
+        start_loads(machine, phase, 60.0)  # type: ignore[arg-type]
+    commands = [argv for _, argv, _ in machine.calls]
+    assert ["systemctl", "--user", "stop", "session-shell.scope"] in commands
+    assert any(argv[0] == "pkill" for argv in commands)
