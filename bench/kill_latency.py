@@ -33,14 +33,14 @@ from pathlib import Path
 
 POLL_SECONDS = 1.0
 POST_ACTION_DELAY_SECONDS = 15.0
-# An interval counts as the onset of the stall when every task in the cgroup waited for
-# memory for at least this share of it.
+# An interval counts as the stall's onset when all tasks of the cgroup stalled on memory at
+# once ("full" pressure) for at least this share of it.
 ONSET_SHARE = 0.5
 
 
 @dataclass(frozen=True)
 class Split:
-    """Seconds from the phase's start to the onset of the stall, the last crossing and the kill."""
+    """Times of the stall's onset, the last crossing of the limit and the kill, on the timeline's clock."""
 
     onset: float | None
     crossing: float | None
@@ -86,8 +86,10 @@ def last_crossing(samples: list[tuple[float, dict]], limit: float, kill: float) 
 
 
 def split_kill(timeline: list[dict], watched: str, limit: float, start: float, kill: float) -> Split:
-    """Split one kill's latency. Times are on the timeline's clock (its `t`), and start is the
-    phase's start or the previous kill."""
+    """Split one kill's latency, measured from start: the phase's start or the previous kill.
+
+    All times are on the timeline's clock (its `t`).
+    """
     samples = [(row["t"], row["cgroups"][watched]) for row in timeline if watched in row["cgroups"]]
     onset = stall_onset(samples, start)
     if onset is None or onset > kill:
@@ -101,9 +103,9 @@ def victim_name(cgroup: str) -> str:
     return units[-1] if units else cgroup.rsplit("/", 1)[-1]
 
 
-def describe_first(split: Split, start: float, floor: float) -> str:
-    """Describe a run's first kill against the policy's floor, from the phase and from the stall."""
-    text = f"killed {split.kill - start:.1f} s after the phase began; floor {floor:.1f} s; " \
+def describe_first(split: Split, start: float, floor: float, origin: str = "the phase began") -> str:
+    """Describe a run's first kill against the policy's floor, from origin and from the stall."""
+    text = f"killed {split.kill - start:.1f} s after {origin}; floor {floor:.1f} s; " \
            f"ratio {(split.kill - start) / floor:.2f}"  # fmt: skip
     if split.onset is None or split.crossing is None:
         return text + " (no stall onset in the samples)"
@@ -119,7 +121,7 @@ def describe_next(split: Split, previous: float, floor: float) -> str:
         seconds = split.kill - previous
         return (f"killed {seconds:.1f} s after the previous kill, with the pressure above the limit "
                 f"all along; floor {wait:.1f} s; ratio {seconds / wait:.2f}")  # fmt: skip
-    return describe_first(split, previous, floor).replace("the phase began", "the previous kill")
+    return describe_first(split, previous, floor, origin="the previous kill")
 
 
 def report_run(folder: Path) -> None:

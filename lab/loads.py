@@ -78,7 +78,7 @@ def _user_unit(machine: Machine, unit: str, slice_name: str, argv: list[str],
 
 
 def _service_exec(machine: Machine, service: str, args: list[str]) -> int:
-    """Start an armed burst in the service's container; return how many started (0 or 1).
+    """Start an armed burst in the service's container and return 1, or 0 when it was skipped.
 
     A container that oomd or the kernel just killed comes back through its unit's Restart=.
     If it is still not running after SERVICE_WAIT_SECONDS, the burst is skipped with a
@@ -151,7 +151,7 @@ def start_load(machine: Machine, load: Load, duration: float) -> Started:
 
 
 def release_bursts(machine: Machine, started: Sequence[Started]) -> None:
-    """Let every armed burst allocate at once; raise when some never got ready to start."""
+    """Let every armed burst allocate at once. Raise CommandFailed when some never got ready."""
     count = sum(item.armed for item in started)
     if count:
         machine.exec(["/usr/bin/python3", RELEASE, str(count), str(RELEASE_TIMEOUT_SECONDS)])
@@ -173,6 +173,7 @@ def start_loads(machine: Machine, loads: Sequence[Load], duration: float) -> tup
         started += [start_load(machine, load, duration) for load in others]
         release_bursts(machine, started)
     except BaseException:
+        # BaseException, so that Ctrl-C while the loads start also stops what already runs.
         stop_loads(machine, started)
         raise
     return started, began

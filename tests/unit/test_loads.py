@@ -129,7 +129,7 @@ def test_phase_arms_bursts_before_desktop() -> None:
              Transcode(service="jellyfin", anon=_size(150), stream_read=_size(300)),
              MlSpike(service="immich-ml", size=_size(250), hold=60.0)]  # fmt: skip
     started, _ = start_loads(machine, phase, 60.0)  # type: ignore[arg-type]
-    programs = [argv[0] if argv[0] != "podman" else "podman" for _, argv, _ in machine.calls]
+    programs = [argv[0] for _, argv, _ in machine.calls]
     # Three armed execs (the transcode has two), then the desktop, then one release for all.
     assert programs == ["podman", "podman", "podman", "systemd-run", "/usr/bin/python3"]
     assert machine.calls[-1][1][1:3] == [RELEASE, "3"]

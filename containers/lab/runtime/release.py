@@ -39,6 +39,8 @@ def armed_bursts():
 def main(argv):
     count = int(argv[0])
     deadline = time.monotonic() + (float(argv[1]) if len(argv) > 1 else 60.0)
+    # A plain polling loop, because this runs on the lab machine's python with the standard
+    # library only.
     ready, waiting = armed_bursts()
     while len(ready) < count and time.monotonic() < deadline:
         time.sleep(0.1)
